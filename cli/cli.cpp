@@ -1,0 +1,158 @@
+#include "cli/cli.h"
+
+#include <algorithm>
+#include <functional>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "fnq/version.h"
+
+namespace fnq::cli {
+
+namespace {
+
+using Action = std::function<Outcome()>;
+
+constexpr const char* k_description =
+    "fnq: the client of fnqd, a durable job queue. Queue calls of registered functions,\n"
+    "look at them by ID, and await their results.";
+
+constexpr const char* k_footer =
+    "Example:\n"
+    "  fnq fn add resize -- convert - -resize 50% png:-\n"
+    "  id=$(fnq submit resize -f photo.png)\n"
+    "  fnq await $id > small.png\n"
+    "\n"
+    "fnqd is found through --url, $FNQ_URL, else STATE_DIR/fnqd.json; the token through\n"
+    "--token-file, $FNQ_TOKEN_FILE, $FNQ_TOKEN, else STATE_DIR/token. STATE_DIR is\n"
+    "--state-dir, $FNQ_STATE_DIR, $XDG_STATE_HOME/fnq, else ~/.local/state/fnq.\n"
+    "Global options may also follow the command. 'fnq COMMAND --help' tells more.\n"
+    "Exit status: 0 ok; 64 usage; 65 bad input; 66 unknown call ID or unreadable file;\n"
+    "69 fnqd unreachable; 77 token refused; await and invoke also pass on the calls'\n"
+    "results (see 'fnq await --help').";
+
+struct NoOptions {};
+
+// Adds a command whose options live in a shared struct; when it is the one
+// parsed, `action` runs it.
+template <class Options, class Add, class Run>
+CLI::App* wire(CLI::App& parent, Context& ctx, Action& action, Add add, Run run_command,
+               bool json_flag = true) {
+  auto options = std::make_shared<Options>();
+  CLI::App* cmd = add(parent, *options);
+  if (json_flag) {
+    cmd->add_flag("--json", ctx.global().json, "Print JSON on stdout");
+  }
+  cmd->callback([&ctx, &action, options, run_command] {
+    action = [&ctx, options, run_command] { return run_command(ctx, *options); };
+  });
+  return cmd;
+}
+
+void add_global_options(CLI::App& app, GlobalOptions& g, bool& version) {
+  app.add_option("--url", g.url, "fnqd's URL (default: $FNQ_URL, else STATE_DIR/fnqd.json)")
+      ->type_name("URL");
+  app.add_option("--token-file", g.token_file, "File holding the token (default: see below)")
+      ->type_name("FILE");
+  app.add_option("--state-dir", g.state_dir, "fnqd's state directory (default: see below)")
+      ->type_name("DIR");
+  app.add_flag("--json", g.json, "Print JSON on stdout");
+  app.add_flag("--version", version, "Print fnq's version and exit");
+}
+
+void add_fn_commands(CLI::App& app, Context& ctx, Action& action) {
+  CLI::App* fn = add_fn_command(app);
+  wire<FnAddOptions>(*fn, ctx, action, add_fn_add_command, run_fn_add);
+  wire<FnApplyOptions>(*fn, ctx, action, add_fn_apply_command, run_fn_apply);
+  wire<NoOptions>(
+      *fn, ctx, action, [](CLI::App& p, NoOptions&) { return add_fn_ls_command(p); },
+      [](Context& c, const NoOptions&) { return run_fn_ls(c); });
+  wire<FnNameOptions>(*fn, ctx, action, add_fn_show_command, run_fn_show, false);
+  wire<FnNameOptions>(*fn, ctx, action, add_fn_rm_command, run_fn_rm);
+}
+
+void add_commands(CLI::App& app, Context& ctx, Action& action) {
+  wire<SubmitOptions>(app, ctx, action, add_submit_command, run_submit);
+  wire<SubmitOptions>(app, ctx, action, add_invoke_command, run_invoke);
+  wire<StatusOptions>(app, ctx, action, add_status_command, run_status);
+  wire<AwaitOptions>(app, ctx, action, add_await_command, run_await);
+  wire<CallIdOptions>(app, ctx, action, add_output_command, run_output, false);
+  wire<CallIdOptions>(app, ctx, action, add_logs_command, run_logs, false);
+  wire<ControlOptions>(app, ctx, action, add_cancel_command, run_cancel);
+  wire<ControlOptions>(app, ctx, action, add_retry_command, run_retry);
+  wire<ListOptions>(app, ctx, action, add_list_command, run_list);
+  add_fn_commands(app, ctx, action);
+  wire<PruneOptions>(app, ctx, action, add_prune_command, run_prune);
+  wire<NoOptions>(
+      app, ctx, action, [](CLI::App& p, NoOptions&) { return add_ping_command(p); },
+      [](Context& c, const NoOptions&) { return run_ping(c); });
+}
+
+// "fnq fn add": the commands parsed so far, for "see 'fnq fn add --help'".
+std::string command_path(CLI::App& app) {
+  std::string path = "fnq";
+  CLI::App* current = &app;
+  for (;;) {
+    auto subs = current->get_subcommands();
+    if (subs.empty()) {
+      return path;
+    }
+    current = subs.front();
+    path += " " + current->get_name();
+  }
+}
+
+Failure parse_failure(const CLI::ParseError& e, CLI::App& app) {
+  std::string why = e.what();
+  return usage_failure("invalid arguments", why, "see '" + command_path(app) + " --help'");
+}
+
+Outcome run_action(const Action& action) {
+  try {
+    return action();
+  } catch (const json::exception& e) {
+    return Failure{k_exit_failure, "unexpected answer from fnqd", e.what(), ""};
+  }
+}
+
+}  // namespace
+
+int run_cli(std::vector<std::string> args, Context& ctx) {
+  CLI::App app{k_description, "fnq"};
+  app.fallthrough();  // global options may follow the command
+  app.footer(k_footer);
+  bool version = false;
+  add_global_options(app, ctx.global(), version);
+  Action action;
+  add_commands(app, ctx, action);
+  std::reverse(args.begin(), args.end());  // CLI11 takes them last first
+  try {
+    app.parse(std::move(args));
+  } catch (const CLI::Success& e) {
+    return app.exit(e, ctx.out(), ctx.err());  // --help: printed on stdout
+  } catch (const CLI::ParseError& e) {
+    print_outcome(ctx.err(), parse_failure(e, app));
+    return k_exit_usage;
+  }
+  if (version) {
+    ctx.out() << "fnq " << k_version << '\n';
+    return k_exit_ok;
+  }
+  Outcome outcome = action ? run_action(action)
+                           : Outcome(usage_failure("no command given", "",
+                                                   "'fnq --help' lists the commands"));
+  if (!ctx.out().flush()) {
+    outcome.add(Failure{k_exit_io_error, "cannot write to stdout", "", ""});
+  }
+  print_outcome(ctx.err(), outcome);
+  return outcome.exit_code;
+}
+
+int run(int argc, char** argv) {
+  Context ctx(std::cin, std::cout, std::cerr, Terminal::detect(), http_api_factory());
+  std::vector<std::string> args(argv + 1, argv + argc);
+  return run_cli(std::move(args), ctx);
+}
+
+}  // namespace fnq::cli

@@ -1,0 +1,228 @@
+#include "common/client.h"
+
+#include <httplib.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace fnq {
+
+namespace {
+
+std::optional<std::string> env_var(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') {
+    return std::nullopt;
+  }
+  return std::string(v);
+}
+
+// nullopt when the file does not exist or cannot be read.
+std::optional<std::string> slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) {
+    s.pop_back();
+  }
+  return s;
+}
+
+Result<std::string> find_url(const DiscoveryOptions& opts, const std::string& state_dir) {
+  if (opts.url) {
+    return *opts.url;
+  }
+  if (auto url = env_var("FNQ_URL")) {
+    return *url;
+  }
+  std::string path = state_dir + "/fnqd.json";
+  auto text = slurp(path);
+  if (!text) {
+    return make_error(ErrorKind::unavailable,
+                      "cannot find fnqd: " + path + " does not exist (is fnqd running? or set --url)");
+  }
+  auto j = json::parse(*text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("url") || !j["url"].is_string()) {
+    return make_error(ErrorKind::unavailable, "cannot find fnqd: " + path + " is malformed");
+  }
+  return j["url"].get<std::string>();
+}
+
+Result<std::string> find_token(const DiscoveryOptions& opts, const std::string& state_dir) {
+  std::optional<std::string> file = opts.token_file;
+  if (!file) {
+    file = env_var("FNQ_TOKEN_FILE");
+  }
+  if (!file) {
+    if (auto token = env_var("FNQ_TOKEN")) {
+      return trim(*token);
+    }
+  }
+  bool explicit_file = file.has_value();
+  std::string path = explicit_file ? *file : state_dir + "/token";
+  auto text = slurp(path);
+  if (!text) {
+    if (explicit_file) {
+      return make_error(ErrorKind::invalid_input, "cannot read token file " + path);
+    }
+    return std::string();  // no token: fine for a daemon run with --auth none
+  }
+  return trim(*text);
+}
+
+}  // namespace
+
+std::string default_state_dir() {
+  if (auto dir = env_var("FNQ_STATE_DIR")) {
+    return *dir;
+  }
+  if (auto xdg = env_var("XDG_STATE_HOME")) {
+    return *xdg + "/fnq";
+  }
+  std::string home = env_var("HOME").value_or(".");
+  return home + "/.local/state/fnq";
+}
+
+Result<Endpoint> discover(const DiscoveryOptions& opts) {
+  std::string state_dir = opts.state_dir ? *opts.state_dir : default_state_dir();
+  auto url = find_url(opts, state_dir);
+  if (!url) {
+    return url.error();
+  }
+  auto token = find_token(opts, state_dir);
+  if (!token) {
+    return token.error();
+  }
+  std::string u = *url;
+  while (!u.empty() && u.back() == '/') {
+    u.pop_back();
+  }
+  return Endpoint{u, *token};
+}
+
+std::string HttpResponse::header(const std::string& name) const {
+  for (const auto& [k, v] : headers) {
+    if (k.size() == name.size() && strcasecmp(k.c_str(), name.c_str()) == 0) {
+      return v;
+    }
+  }
+  return {};
+}
+
+ApiClient::ApiClient(Endpoint endpoint)
+    : m_endpoint(std::move(endpoint)), m_client(std::make_unique<httplib::Client>(m_endpoint.url)) {
+  m_client->set_tcp_nodelay(true);  // else each request waits ~40ms for a delayed ACK
+  m_client->set_keep_alive(true);
+  m_client->set_connection_timeout(std::chrono::seconds(5));
+  if (!m_endpoint.token.empty()) {
+    m_client->set_bearer_token_auth(m_endpoint.token.c_str());
+  }
+}
+
+ApiClient::~ApiClient() = default;
+
+Result<HttpResponse> ApiClient::send(const std::string& method, const std::string& path,
+                                     const std::string& body, const std::string& content_type,
+                                     const std::multimap<std::string, std::string>& headers,
+                                     std::chrono::milliseconds timeout) {
+  m_client->set_read_timeout(std::chrono::duration_cast<std::chrono::microseconds>(timeout));
+  m_client->set_write_timeout(std::chrono::duration_cast<std::chrono::microseconds>(timeout));
+  httplib::Request req;
+  req.method = method;
+  req.path = path;
+  for (const auto& [k, v] : headers) {
+    req.headers.emplace(k, v);
+  }
+  if (!body.empty() || method == "POST" || method == "PUT") {
+    req.body = body;
+    req.set_header("Content-Type", content_type);
+  }
+  auto res = m_client->send(req);
+  if (!res) {
+    std::string why = httplib::to_string(res.error());
+    if (res.error() == httplib::Error::Connection) {
+      why = "connection refused";
+    }
+    for (auto& c : why) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return make_error(ErrorKind::unavailable, "cannot reach fnqd at " + m_endpoint.url + ": " +
+                                                  why + " (is fnqd running?)");
+  }
+  HttpResponse out;
+  out.status = res->status;
+  out.body = std::move(res->body);
+  for (const auto& [k, v] : res->headers) {
+    out.headers.emplace(k, v);
+  }
+  return out;
+}
+
+Error ApiClient::error_from_response(const HttpResponse& r) {
+  std::string message;
+  auto j = json::parse(r.body, nullptr, false);
+  if (!j.is_discarded() && j.is_object() && j.contains("error") && j["error"].is_string()) {
+    message = j["error"].get<std::string>();
+  } else {
+    message = "fnqd answered HTTP " + std::to_string(r.status);
+  }
+  ErrorKind kind = ErrorKind::internal;
+  switch (r.status) {
+    case 400: kind = ErrorKind::invalid_input; break;
+    case 401: kind = ErrorKind::unauthorized; break;
+    case 404: kind = ErrorKind::not_found; break;
+    case 405: kind = ErrorKind::invalid_input; break;
+    case 409: kind = ErrorKind::conflict; break;
+    case 413: kind = ErrorKind::too_large; break;
+    case 503: kind = ErrorKind::shutting_down; break;
+    case 507: kind = ErrorKind::disk_full; break;
+    default: kind = r.status >= 500 ? ErrorKind::io : ErrorKind::internal; break;
+  }
+  return make_error(kind, message);
+}
+
+namespace {
+Result<json> to_json_result(Result<HttpResponse> r) {
+  if (!r) {
+    return r.error();
+  }
+  if (r->status < 200 || r->status >= 300) {
+    return ApiClient::error_from_response(*r);
+  }
+  if (r->body.empty()) {
+    return json::object();
+  }
+  auto j = json::parse(r->body, nullptr, false);
+  if (j.is_discarded()) {
+    return make_error(ErrorKind::io, "fnqd sent malformed JSON");
+  }
+  return j;
+}
+}  // namespace
+
+Result<json> ApiClient::get_json(const std::string& path, std::chrono::milliseconds timeout) {
+  return to_json_result(send("GET", path, {}, {}, {}, timeout));
+}
+
+Result<json> ApiClient::post_json(const std::string& path, const json& body,
+                                  std::chrono::milliseconds timeout) {
+  return to_json_result(send("POST", path, body.dump(), "application/json", {}, timeout));
+}
+
+Result<json> ApiClient::put_json(const std::string& path, const json& body) {
+  return to_json_result(send("PUT", path, body.dump()));
+}
+
+Result<json> ApiClient::delete_json(const std::string& path) {
+  return to_json_result(send("DELETE", path));
+}
+
+}  // namespace fnq

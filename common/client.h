@@ -1,0 +1,78 @@
+#pragma once
+// Finding the daemon and talking to it over HTTP.
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/model.h"
+#include "common/result.h"
+
+namespace httplib {
+class Client;
+}
+
+namespace fnq {
+
+// $FNQ_STATE_DIR, else $XDG_STATE_HOME/fnq, else ~/.local/state/fnq.
+std::string default_state_dir();
+
+struct DiscoveryOptions {
+  std::optional<std::string> url;         // --url
+  std::optional<std::string> token_file;  // --token-file
+  std::optional<std::string> state_dir;   // --state-dir
+};
+
+struct Endpoint {
+  std::string url;    // http://127.0.0.1:7850
+  std::string token;  // empty: send no Authorization header
+};
+
+// URL: --url, $FNQ_URL, else STATE_DIR/fnqd.json. Token: --token-file,
+// $FNQ_TOKEN_FILE, $FNQ_TOKEN, else STATE_DIR/token (absent file: no token).
+Result<Endpoint> discover(const DiscoveryOptions& opts);
+
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+  std::multimap<std::string, std::string> headers;  // names as sent
+  std::string header(const std::string& name) const;  // case-insensitive, "" if absent
+};
+
+class ApiClient {
+ public:
+  explicit ApiClient(Endpoint endpoint);
+  ~ApiClient();
+  ApiClient(const ApiClient&) = delete;
+  ApiClient& operator=(const ApiClient&) = delete;
+
+  const Endpoint& endpoint() const { return m_endpoint; }
+
+  // A raw exchange; fails only when the daemon cannot be reached.
+  Result<HttpResponse> send(const std::string& method, const std::string& path,
+                            const std::string& body = {},
+                            const std::string& content_type = "application/json",
+                            const std::multimap<std::string, std::string>& headers = {},
+                            std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+  // JSON exchanges: a non-2xx answer becomes an Error whose kind follows the
+  // status (400 invalid_input, 401 unauthorized, 404 not_found, 409 conflict,
+  // 413 too_large, 503 shutting_down, 507 disk_full) and whose message is
+  // the daemon's {"error": ...}.
+  Result<json> get_json(const std::string& path,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  Result<json> post_json(const std::string& path, const json& body,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  Result<json> put_json(const std::string& path, const json& body);
+  Result<json> delete_json(const std::string& path);
+
+  // Maps a non-2xx response to an Error as above.
+  static Error error_from_response(const HttpResponse& r);
+
+ private:
+  Endpoint m_endpoint;
+  std::unique_ptr<httplib::Client> m_client;
+};
+
+}  // namespace fnq

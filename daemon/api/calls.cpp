@@ -1,0 +1,287 @@
+// /v1/calls, /v1/await, /v1/prune: fnq's own API for calls.
+#include "common/encoding.h"
+#include "common/timeutil.h"
+#include "daemon/api/context.h"
+#include "daemon/callbacks.h"
+#include "daemon/log.h"
+
+namespace fnq {
+
+namespace {
+
+constexpr int k_max_batch = 1'000'000;
+constexpr int k_max_list = 1000;
+
+Status post_calls(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto body = parse_json_body(req);
+  if (!body) {
+    return body.error();
+  }
+  bool batch = body->is_object() && body->contains("calls");
+  std::vector<SubmitRequest> requests;
+  if (batch) {
+    const json& list = (*body)["calls"];
+    if (!list.is_array() || list.empty() || list.size() > k_max_batch) {
+      return make_error(ErrorKind::invalid_input, "calls: expected a non-empty array of calls");
+    }
+    requests.reserve(list.size());
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      auto r = submit_request_from_json(ctx, list[i]);
+      if (!r) {
+        return make_error(r.error().kind, "calls[" + std::to_string(i) + "]." + r.error().message);
+      }
+      requests.push_back(std::move(*r));
+    }
+  } else {
+    auto r = submit_request_from_json(ctx, *body);
+    if (!r) {
+      return r.error();
+    }
+    requests.push_back(std::move(*r));
+  }
+  auto results = submit_calls(ctx, std::move(requests));
+  if (!results) {
+    return results.error();
+  }
+  if (batch) {
+    json calls = json::array();
+    for (const auto& r : *results) {
+      calls.push_back(to_json(r.call));
+    }
+    log_line("submitted " + std::to_string(results->size()) + " calls in one batch");
+    write_json(res, 202, json{{"calls", calls}});
+    return {};
+  }
+  const auto& r = results->front();
+  log_line("call " + r.call.id + " " + r.call.function +
+           (r.existing ? " already exists for key " + r.call.key.value_or("")
+                       : " " + std::string(to_string(r.call.state))));
+  res.set_header("X-Call-Id", r.call.id);
+  write_json(res, r.existing ? 200 : 202, to_json(r.call));
+  return {};
+}
+
+Result<Millis> wait_param(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name)) {
+    return Millis(0);
+  }
+  auto d = parse_duration(req.get_param_value(name));
+  if (!d) {
+    return make_error(ErrorKind::invalid_input, std::string(name) + ": " + d.error().message);
+  }
+  return *d;
+}
+
+Status get_call(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto id = resolve_call_id(ctx.store, req.matches[1]);
+  if (!id) {
+    return id.error();
+  }
+  auto wait = wait_param(req, "wait");
+  if (!wait) {
+    return wait.error();
+  }
+  auto calls = wait_for_calls(ctx, {*id}, std::min(*wait, ctx.config.write_timeout));
+  if (!calls) {
+    return calls.error();
+  }
+  write_json(res, 200, to_json(calls->front()));
+  return {};
+}
+
+Status get_blob(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto id = resolve_call_id(ctx.store, req.matches[1]);
+  if (!id) {
+    return id.error();
+  }
+  bool output = req.matches[2] == "output";
+  auto bytes = output ? ctx.store.get_output(*id) : ctx.store.get_stderr(*id);
+  if (!bytes) {
+    return bytes.error();
+  }
+  res.status = 200;
+  res.set_header("X-Call-Id", *id);
+  res.set_content(*bytes, "application/octet-stream");
+  return {};
+}
+
+Status post_await(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto body = parse_json_body(req);
+  if (!body) {
+    return body.error();
+  }
+  auto ids_json = body->is_object() ? body->find("ids") : body->end();
+  if (!body->is_object() || ids_json == body->end() || !ids_json->is_array()) {
+    return make_error(ErrorKind::invalid_input, "ids: required, an array of call ids");
+  }
+  std::vector<std::string> ids;
+  for (const auto& v : *ids_json) {
+    if (!v.is_string()) {
+      return make_error(ErrorKind::invalid_input, "ids: expected an array of call ids");
+    }
+    auto id = resolve_call_id(ctx.store, v.get<std::string>());
+    if (!id) {
+      return id.error();
+    }
+    ids.push_back(*id);
+  }
+  Millis timeout{30'000};
+  if (auto t = body->find("timeout"); t != body->end() && !t->is_null()) {
+    auto d = duration_from_json(*t, "timeout");
+    if (!d) {
+      return d.error();
+    }
+    timeout = *d;
+  }
+  bool with_output = body->value("output", false);
+  auto calls = wait_for_calls(ctx, ids, std::min(timeout, ctx.config.write_timeout));
+  if (!calls) {
+    return calls.error();
+  }
+  bool done = true;
+  json list = json::array();
+  for (const auto& c : *calls) {
+    done = done && is_terminal(c.state);
+    json j = to_json(c);
+    if (with_output) {
+      auto out = ctx.store.get_output(c.id);
+      if (!out) {
+        return out.error();
+      }
+      if (is_valid_utf8(*out)) {
+        j["output"] = *out;
+      } else {
+        j["output_base64"] = base64_encode(*out);
+      }
+    }
+    list.push_back(std::move(j));
+  }
+  write_json(res, 200, json{{"done", done}, {"calls", list}});
+  return {};
+}
+
+Status post_cancel(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto id = resolve_call_id(ctx.store, req.matches[1]);
+  if (!id) {
+    return id.error();
+  }
+  auto result = ctx.scheduler.cancel(*id);
+  if (!result) {
+    return result.error();
+  }
+  auto call = ctx.store.get_call(*id);
+  if (!call) {
+    return call.error();
+  }
+  const char* what = *result == CancelResult::cancelled ? "cancelled"
+                     : *result == CancelResult::running ? "cancelling"
+                                                        : "already_terminal";
+  write_json(res, 200, json{{"result", what}, {"call", to_json(*call)}});
+  return {};
+}
+
+Status post_retry(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  if (ctx.shutting_down) {
+    return make_error(ErrorKind::shutting_down, "fnqd is shutting down; not accepting calls");
+  }
+  auto id = resolve_call_id(ctx.store, req.matches[1]);
+  if (!id) {
+    return id.error();
+  }
+  auto call = ctx.store.retry(*id, now_ms());
+  if (!call) {
+    return call.error();
+  }
+  log_line("call " + *id + " queued again by request");
+  ctx.scheduler.wake();
+  res.set_header("X-Call-Id", *id);
+  write_json(res, 202, to_json(*call));
+  return {};
+}
+
+Status list_calls(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  CallFilter filter;
+  if (req.has_param("state")) {
+    filter.state = parse_call_state(req.get_param_value("state"));
+    if (!filter.state) {
+      return make_error(ErrorKind::invalid_input,
+                        "state: unknown state '" + req.get_param_value("state") + "'");
+    }
+  }
+  if (req.has_param("function")) {
+    filter.function = req.get_param_value("function");
+  }
+  if (req.has_param("before")) {
+    filter.before = req.get_param_value("before");
+  }
+  if (req.has_param("limit")) {
+    try {
+      filter.limit = std::stoi(req.get_param_value("limit"));
+    } catch (const std::exception&) {
+      filter.limit = -1;
+    }
+    if (filter.limit < 1 || filter.limit > k_max_list) {
+      return make_error(ErrorKind::invalid_input, "limit: expected 1 to 1000");
+    }
+  }
+  auto calls = ctx.store.list_calls(filter);
+  if (!calls) {
+    return calls.error();
+  }
+  json list = json::array();
+  for (const auto& c : *calls) {
+    list.push_back(to_json(c));
+  }
+  json next = static_cast<int>(calls->size()) == filter.limit ? json(calls->back().id) : json(nullptr);
+  write_json(res, 200, json{{"calls", list}, {"next_before", next}});
+  return {};
+}
+
+Status post_prune(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  Millis older_than = ctx.config.retention;
+  if (!req.body.empty()) {
+    auto body = parse_json_body(req);
+    if (!body) {
+      return body.error();
+    }
+    if (auto o = body->find("older_than"); body->is_object() && o != body->end() && !o->is_null()) {
+      auto d = duration_from_json(*o, "older_than");
+      if (!d) {
+        return d.error();
+      }
+      older_than = *d;
+    }
+  }
+  std::int64_t cut = now_ms() - older_than.count();
+  std::int64_t total = 0;
+  for (;;) {
+    auto n = ctx.store.prune(cut, 1000);
+    if (!n) {
+      return n.error();
+    }
+    total += *n;
+    if (*n < 1000) {
+      break;
+    }
+  }
+  log_line("pruned " + std::to_string(total) + " finished call(s) older than " +
+           format_duration(older_than) + " by request");
+  write_json(res, 200, json{{"deleted", total}});
+  return {};
+}
+
+}  // namespace
+
+void register_call_routes(httplib::Server& s, ApiContext& ctx) {
+  const std::string id = "([^/]+)";
+  s.Post("/v1/calls", guarded(ctx, "/v1/calls", post_calls));
+  s.Get("/v1/calls", guarded(ctx, "/v1/calls", list_calls));
+  s.Get("/v1/calls/" + id, guarded(ctx, "/v1/calls/{id}", get_call));
+  s.Get("/v1/calls/" + id + "/(output|stderr)", guarded(ctx, "/v1/calls/{id}/output", get_blob));
+  s.Post("/v1/calls/" + id + "/cancel", guarded(ctx, "/v1/calls/{id}/cancel", post_cancel));
+  s.Post("/v1/calls/" + id + "/retry", guarded(ctx, "/v1/calls/{id}/retry", post_retry));
+  s.Post("/v1/await", guarded(ctx, "/v1/await", post_await));
+  s.Post("/v1/prune", guarded(ctx, "/v1/prune", post_prune));
+}
+
+}  // namespace fnq

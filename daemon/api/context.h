@@ -1,0 +1,75 @@
+#pragma once
+// What the HTTP handlers share: the daemon's parts and a few helpers.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <httplib.h>
+
+#include "common/model.h"
+#include "common/result.h"
+#include "daemon/config.h"
+#include "daemon/functions.h"
+#include "daemon/metrics.h"
+#include "daemon/scheduler.h"
+#include "daemon/store/store.h"
+#include "daemon/watch.h"
+
+namespace fnq {
+
+class CallbackSender;
+
+struct ApiContext {
+  const DaemonConfig& config;
+  Store& store;
+  FunctionRegistry& functions;
+  Scheduler& scheduler;
+  CallWatch& watch;
+  Metrics& metrics;
+  CallbackSender& callbacks;
+  std::string token;  // empty with --auth none
+  std::string url;
+  std::int64_t started_at = 0;
+  std::atomic<bool> shutting_down{false};
+  std::atomic<int> long_polls{0};
+};
+
+// A handler returns an error instead of writing one; the router turns it into
+// {"error": ...} with the status of its kind, in one place.
+using Handler = std::function<Status(ApiContext&, const httplib::Request&, httplib::Response&)>;
+
+int http_status(ErrorKind kind);
+void write_json(httplib::Response& res, int status, const json& body);
+
+// A full id, or a unique prefix of >= 8 characters.
+Result<std::string> resolve_call_id(Store& store, const std::string& text);
+Result<json> parse_json_body(const httplib::Request& req);
+
+// Waits until every id is terminal or the deadline passes, and returns the
+// calls as they are then. Holds no thread busy beyond the caller's own, and
+// refuses to hold it at all when too many long polls are running already.
+Result<std::vector<Call>> wait_for_calls(ApiContext& ctx, const std::vector<std::string>& ids,
+                                         std::chrono::milliseconds timeout);
+
+// Route registration (one file per API resource).
+void register_call_routes(httplib::Server& server, ApiContext& ctx);
+void register_function_routes(httplib::Server& server, ApiContext& ctx);
+void register_openfaas_routes(httplib::Server& server, ApiContext& ctx);
+void register_system_routes(httplib::Server& server, ApiContext& ctx);
+
+// Wraps a handler: runs it, writes its error, counts the request by route.
+httplib::Server::Handler guarded(ApiContext& ctx, std::string route, Handler handler);
+
+// Builds and submits calls, shared by /v1/calls and the OpenFaaS routes.
+struct SubmitRequest {
+  NewCall new_call;
+  std::optional<Millis> delay;
+};
+Result<SubmitRequest> submit_request_from_json(ApiContext& ctx, const json& body);
+// Validates the function and callback URL, resolves defaults, submits.
+Result<std::vector<SubmitResult>> submit_calls(ApiContext& ctx, std::vector<SubmitRequest> calls);
+
+}  // namespace fnq

@@ -1,0 +1,25 @@
+#pragma once
+#include <memory>
+#include <string>
+
+#include "daemon/api/context.h"
+
+namespace fnq {
+
+// The HTTP server: auth, limits and errors in one place, then the routes.
+class ApiServer {
+ public:
+  explicit ApiServer(ApiContext& ctx);
+  ~ApiServer();
+  // Binds to the configured address; returns the port (useful with port 0).
+  Result<int> bind();
+  // Serves until stop(); call from its own thread.
+  void serve();
+  void stop();
+
+ private:
+  ApiContext& m_ctx;
+  std::unique_ptr<httplib::Server> m_server;
+};
+
+}  // namespace fnq

@@ -1,0 +1,55 @@
+// /healthz, /metrics and /v1/info.
+#include <unistd.h>
+
+#include "common/timeutil.h"
+#include "daemon/api/context.h"
+#include "fnq/version.h"
+
+namespace fnq {
+
+namespace {
+
+Status healthz(ApiContext& ctx, const httplib::Request&, httplib::Response& res) {
+  res.status = ctx.shutting_down ? 503 : 200;
+  res.set_content(ctx.shutting_down ? "shutting down\n" : "ok\n", "text/plain");
+  return {};
+}
+
+Status metrics(ApiContext& ctx, const httplib::Request&, httplib::Response& res) {
+  auto stats = ctx.store.stats();
+  if (!stats) {
+    return stats.error();
+  }
+  res.status = 200;
+  res.set_content(ctx.metrics.render(*stats, ctx.scheduler.running(), ctx.watch.waiters()),
+                  "text/plain; version=0.0.4");
+  return {};
+}
+
+Status info(ApiContext& ctx, const httplib::Request&, httplib::Response& res) {
+  json j = {{"version", k_version},
+            {"pid", static_cast<int>(::getpid())},
+            {"url", ctx.url},
+            {"started_at", format_time(ctx.started_at)},
+            {"running", ctx.scheduler.running()},
+            {"shutting_down", ctx.shutting_down.load()}};
+  for (auto state : {CallState::queued, CallState::waiting}) {
+    auto n = ctx.store.count_in_state(state);
+    if (!n) {
+      return n.error();
+    }
+    j[to_string(state)] = *n;
+  }
+  write_json(res, 200, j);
+  return {};
+}
+
+}  // namespace
+
+void register_system_routes(httplib::Server& s, ApiContext& ctx) {
+  s.Get("/healthz", guarded(ctx, "/healthz", healthz));
+  s.Get("/metrics", guarded(ctx, "/metrics", metrics));
+  s.Get("/v1/info", guarded(ctx, "/v1/info", info));
+}
+
+}  // namespace fnq

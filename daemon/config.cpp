@@ -1,0 +1,175 @@
+#include "daemon/config.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <thread>
+
+#include "common/client.h"
+#include "fnq/version.h"
+
+namespace fnq {
+
+std::string DaemonConfig::listen_address() const {
+  return listen_host + ":" + std::to_string(listen_port);
+}
+
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
+namespace {
+
+struct RawArgs {
+  std::string state_dir, db, listen, auth = "token";
+  std::string read_timeout = "30s", write_timeout = "60s", exec_timeout = "5m", kill_grace = "5s";
+  std::string max_body = "16MiB", max_output = "4MiB";
+  std::string retry_backoff = "1s", retry_backoff_max = "5m", retention = "7d";
+  std::string shutdown_grace = "30s", sync = "full", callback_backoff = "4s";
+};
+
+// Adds a string option that also reads FNQ_<NAME> from the environment.
+CLI::Option* add(CLI::App& app, const std::string& flag, std::string& target, const std::string& help) {
+  std::string env = "FNQ_" + flag.substr(2);
+  for (auto& c : env) {
+    c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return app.add_option(flag, target, help)->envname(env)->capture_default_str();
+}
+
+Status set_duration(const std::string& flag, const std::string& text, Millis* out) {
+  auto d = parse_duration(text);
+  if (!d) {
+    return make_error(ErrorKind::invalid_input, flag + ": " + d.error().message);
+  }
+  *out = *d;
+  return {};
+}
+
+Status set_size(const std::string& flag, const std::string& text, std::uint64_t* out) {
+  auto s = parse_size(text);
+  if (!s) {
+    return make_error(ErrorKind::invalid_input, flag + ": " + s.error().message);
+  }
+  *out = *s;
+  return {};
+}
+
+Status parse_listen(const std::string& text, DaemonConfig* c) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return make_error(ErrorKind::invalid_input, "--listen: expected HOST:PORT, got '" + text + "'");
+  }
+  c->listen_host = text.substr(0, colon);
+  if (c->listen_host.size() > 2 && c->listen_host.front() == '[') {
+    c->listen_host = c->listen_host.substr(1, c->listen_host.size() - 2);
+  }
+  try {
+    std::size_t used = 0;
+    int port = std::stoi(text.substr(colon + 1), &used);
+    if (used != text.size() - colon - 1 || port < 0 || port > 65535) {
+      throw std::out_of_range("port");
+    }
+    c->listen_port = port;
+  } catch (const std::exception&) {
+    return make_error(ErrorKind::invalid_input, "--listen: invalid port in '" + text + "'");
+  }
+  return {};
+}
+
+Status finish_config(const RawArgs& raw, DaemonConfig* c) {
+  c->state_dir = raw.state_dir.empty() ? default_state_dir() : raw.state_dir;
+  c->db_path = raw.db.empty() ? c->state_dir + "/fnq.db" : raw.db;
+  if (!raw.listen.empty()) {
+    FNQ_TRY(parse_listen(raw.listen, c));
+  }
+  if (raw.auth != "token" && raw.auth != "none") {
+    return make_error(ErrorKind::invalid_input, "--auth: expected token or none");
+  }
+  c->auth_token = raw.auth == "token";
+  if (!c->auth_token && !is_loopback_host(c->listen_host)) {
+    return make_error(ErrorKind::invalid_input,
+                      "--auth none is refused on the non-loopback address " + c->listen_host +
+                          " (use --auth token)");
+  }
+  if (raw.sync != "full" && raw.sync != "normal") {
+    return make_error(ErrorKind::invalid_input, "--sync: expected full or normal");
+  }
+  c->sync_full = raw.sync == "full";
+  FNQ_TRY(set_duration("--read-timeout", raw.read_timeout, &c->read_timeout));
+  FNQ_TRY(set_duration("--write-timeout", raw.write_timeout, &c->write_timeout));
+  FNQ_TRY(set_duration("--exec-timeout", raw.exec_timeout, &c->exec_timeout));
+  FNQ_TRY(set_duration("--kill-grace", raw.kill_grace, &c->kill_grace));
+  FNQ_TRY(set_duration("--retry-backoff", raw.retry_backoff, &c->retry_backoff));
+  FNQ_TRY(set_duration("--retry-backoff-max", raw.retry_backoff_max, &c->retry_backoff_max));
+  FNQ_TRY(set_duration("--retention", raw.retention, &c->retention));
+  FNQ_TRY(set_duration("--shutdown-grace", raw.shutdown_grace, &c->shutdown_grace));
+  FNQ_TRY(set_duration("--callback-backoff", raw.callback_backoff, &c->callback_backoff));
+  FNQ_TRY(set_size("--max-body", raw.max_body, &c->max_body));
+  FNQ_TRY(set_size("--max-output", raw.max_output, &c->max_output));
+  if (c->max_inflight < 1 || c->http_threads < 8) {
+    return make_error(ErrorKind::invalid_input, "--max-inflight must be >= 1 and --http-threads >= 8");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<ParsedArgs> parse_daemon_args(int argc, const char* const* argv) {
+  ParsedArgs out;
+  DaemonConfig& c = out.config;
+  c.max_inflight = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  RawArgs raw;
+  CLI::App app{"fnqd: the fnq daemon. Keeps queued function calls in SQLite, runs them as local\n"
+               "processes, and serves the HTTP API that fnq and curl talk to.",
+               "fnqd"};
+  app.set_config("--config", "", "read settings from a TOML-style FILE (key = value)");
+  app.set_version_flag("--version", std::string("fnqd ") + k_version);
+  app.footer("Example:\n  fnqd --state-dir /var/lib/fnq --listen 127.0.0.1:7850 --max-inflight 4\n"
+             "Every flag can also be set as FNQ_<FLAG> (FNQ_MAX_INFLIGHT=4). See fnqd(8).");
+  add(app, "--state-dir", raw.state_dir, "directory for fnq.db, token and fnqd.json (created 0700)");
+  add(app, "--db", raw.db, "the SQLite database (default STATE_DIR/fnq.db)");
+  add(app, "--listen", raw.listen, "HOST:PORT to listen on (default 127.0.0.1:7850; port 0 picks one)");
+  add(app, "--auth", raw.auth, "token|none: require the bearer token (none only on loopback)");
+  app.add_option("--max-inflight", c.max_inflight, "calls running at once (default: CPUs)")
+      ->envname("FNQ_MAX_INFLIGHT")->capture_default_str();
+  add(app, "--read-timeout", raw.read_timeout, "longest time to read one HTTP request");
+  add(app, "--write-timeout", raw.write_timeout, "longest time to write a response; sync route wait");
+  add(app, "--exec-timeout", raw.exec_timeout, "default hard limit of one attempt (0: none)");
+  add(app, "--kill-grace", raw.kill_grace, "time between SIGTERM and SIGKILL");
+  add(app, "--max-body", raw.max_body, "largest request body (larger: 413)");
+  add(app, "--max-output", raw.max_output, "default cap of stored stdout per call");
+  add(app, "--retry-backoff", raw.retry_backoff, "default first retry delay (doubles each attempt)");
+  add(app, "--retry-backoff-max", raw.retry_backoff_max, "cap of one retry delay");
+  app.add_option("--max-retries", c.max_retries, "default retries of a failed attempt")
+      ->envname("FNQ_MAX_RETRIES")->capture_default_str()->check(CLI::NonNegativeNumber);
+  add(app, "--retention", raw.retention, "age at which finished calls are pruned");
+  add(app, "--shutdown-grace", raw.shutdown_grace, "how long running calls may finish on SIGTERM");
+  add(app, "--sync", raw.sync, "full|normal: SQLite durability of acknowledged writes");
+  app.add_option("--http-threads", c.http_threads, "HTTP worker threads (long polls use them)")
+      ->envname("FNQ_HTTP_THREADS")->capture_default_str();
+  app.add_option("--callback-allow", c.callback_allow,
+                 "hosts callbacks may be sent to (repeatable; default: any)")
+      ->envname("FNQ_CALLBACK_ALLOW")->delimiter(',');
+  app.add_option("--callback-attempts", c.callback_attempts, "deliveries tried per callback")
+      ->envname("FNQ_CALLBACK_ATTEMPTS")->capture_default_str()->check(CLI::PositiveNumber);
+  add(app, "--callback-backoff", raw.callback_backoff, "first callback retry delay (doubles)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    out.exit_now = true;
+    out.exit_code = app.exit(e);
+    return out;
+  } catch (const CLI::CallForVersion& e) {
+    out.exit_now = true;
+    out.exit_code = app.exit(e);
+    return out;
+  } catch (const CLI::ParseError& e) {
+    return make_error(ErrorKind::invalid_input, e.what());
+  }
+  FNQ_TRY(finish_config(raw, &c));
+  return out;
+}
+
+}  // namespace fnq

@@ -1,0 +1,132 @@
+#include "daemon/daemon.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "common/timeutil.h"
+#include "daemon/api/server.h"
+#include "daemon/callbacks.h"
+#include "daemon/config.h"
+#include "daemon/log.h"
+#include "daemon/state_dir.h"
+#include "fnq/version.h"
+
+namespace fnq {
+
+namespace {
+
+constexpr int k_exit_usage = 64;
+constexpr int k_exit_failure = 1;
+
+int fail(const std::string& message, int code = k_exit_failure) {
+  std::fprintf(stderr, "fnqd: error: %s\n", message.c_str());
+  return code;
+}
+
+// Signals are taken synchronously with sigwait in the main thread; every
+// thread started later inherits this mask, so none runs a handler.
+sigset_t block_stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a client hanging up is an error return, not a death
+  return set;
+}
+
+std::string connect_host(const std::string& host) {
+  if (host == "0.0.0.0" || host.empty()) {
+    return "127.0.0.1";
+  }
+  if (host == "::" || host.find(':') != std::string::npos) {
+    return "[" + (host == "::" ? std::string("::1") : host) + "]";
+  }
+  return host;
+}
+
+int serve(const DaemonConfig& config, const sigset_t& signals) {
+  if (auto s = ensure_state_dir(config.state_dir); !s) {
+    return fail(s.error().message);
+  }
+  std::string token;
+  if (config.auth_token) {
+    auto t = load_or_create_token(config.state_dir);
+    if (!t) {
+      return fail(t.error().message);
+    }
+    token = *t;
+  }
+  SqliteOptions opts;
+  opts.path = config.db_path;
+  opts.synchronous_full = config.sync_full;
+  auto store = open_sqlite_store(opts);
+  if (!store) {
+    return fail(store.error().message);
+  }
+  Metrics metrics;
+  FunctionRegistry functions(**store);
+  if (auto s = functions.load(); !s) {
+    return fail("cannot load functions: " + s.error().message);
+  }
+  CallWatch watch;
+  CallbackSender callbacks(config, **store, metrics);
+  Scheduler scheduler(config, **store, functions, metrics,
+                      [&](const std::vector<std::string>& ids) {
+                        watch.notify(ids);
+                        callbacks.wake();
+                      });
+  ApiContext ctx{config, **store, functions, scheduler, watch, metrics, callbacks, token, "", now_ms()};
+  ApiServer server(ctx);
+  auto port = server.bind();
+  if (!port) {
+    return fail(port.error().message);
+  }
+  ctx.url = "http://" + connect_host(config.listen_host) + ":" + std::to_string(*port);
+  if (auto s = scheduler.start(); !s) {
+    return fail("cannot recover calls: " + s.error().message);
+  }
+  callbacks.start();
+  std::thread http([&] { server.serve(); });
+  std::string info_path = config.state_dir + "/fnqd.json";
+  json info = {{"url", ctx.url}, {"pid", static_cast<int>(::getpid())}, {"version", k_version}};
+  if (auto s = write_file_atomic(info_path, info.dump() + "\n", 0600); !s) {
+    log_line("cannot write " + info_path + ": " + s.error().message);
+  }
+  log_line("fnqd " + std::string(k_version) + " listening on " + ctx.url + " (pid " +
+           std::to_string(::getpid()) + ", database " + config.db_path + ", max-inflight " +
+           std::to_string(config.max_inflight) + ")");
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log_line(std::string("received ") + (sig == SIGINT ? "SIGINT" : sig == SIGHUP ? "SIGHUP" : "SIGTERM") +
+           "; no longer accepting calls");
+  ctx.shutting_down = true;
+  scheduler.drain(config.shutdown_grace);
+  watch.shutdown();
+  server.stop();
+  http.join();
+  callbacks.stop();
+  ::unlink(info_path.c_str());
+  log_line("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int run_daemon(int argc, char** argv) {
+  sigset_t signals = block_stop_signals();
+  auto parsed = parse_daemon_args(argc, argv);
+  if (!parsed) {
+    return fail(parsed.error().message + " (see fnqd --help)", k_exit_usage);
+  }
+  if (parsed->exit_now) {
+    return parsed->exit_code;
+  }
+  return serve(parsed->config, signals);
+}
+
+}  // namespace fnq

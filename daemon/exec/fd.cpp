@@ -1,0 +1,53 @@
+#include "daemon/exec/fd.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace fnq {
+
+std::string errno_text(int err) {
+  char buf[256];
+  // GNU strerror_r: returns either buf or a static string.
+  return strerror_r(err, buf, sizeof buf);
+}
+
+void Fd::reset(int fd) noexcept {
+  if (m_fd >= 0) {
+    // Not retried on EINTR: on Linux the descriptor is gone either way.
+    ::close(m_fd);
+  }
+  m_fd = fd;
+}
+
+Result<Pipe> Pipe::create() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    return make_error(ErrorKind::io, "pipe: " + errno_text(errno));
+  }
+  return Pipe{Fd(fds[0]), Fd(fds[1])};
+}
+
+Status set_nonblocking(const Fd& fd) {
+  int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK) != 0) {
+    return make_error(ErrorKind::io, "fcntl: " + errno_text(errno));
+  }
+  return {};
+}
+
+Status move_above_stdio(Fd& fd) {
+  if (fd.get() > 2) {
+    return {};
+  }
+  int moved = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, 3);
+  if (moved < 0) {
+    return make_error(ErrorKind::io, "fcntl: " + errno_text(errno));
+  }
+  fd.reset(moved);
+  return {};
+}
+
+}  // namespace fnq

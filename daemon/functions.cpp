@@ -1,0 +1,56 @@
+#include "daemon/functions.h"
+
+namespace fnq {
+
+Status FunctionRegistry::load() {
+  auto all = m_store.list_functions();
+  if (!all) {
+    return all.error();
+  }
+  std::lock_guard<std::mutex> lock(m_mutex);
+  m_functions.clear();
+  for (auto& f : *all) {
+    m_functions[f.name] = f;
+  }
+  return {};
+}
+
+std::optional<Function> FunctionRegistry::find(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  auto it = m_functions.find(name);
+  if (it == m_functions.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+std::vector<Function> FunctionRegistry::all() const {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  std::vector<Function> out;
+  for (const auto& [name, f] : m_functions) {
+    out.push_back(f);
+  }
+  return out;
+}
+
+Result<bool> FunctionRegistry::put(const Function& f) {
+  // The lock spans the store write so the cache never disagrees with it.
+  std::lock_guard<std::mutex> lock(m_mutex);
+  auto created = m_store.put_function(f);
+  if (created) {
+    m_functions[f.name] = f;
+  }
+  return created;
+}
+
+Result<Store::DeleteResult> FunctionRegistry::remove(const std::string& name, bool force,
+                                                     std::int64_t now) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  auto result = m_store.delete_function(name, force, now);
+  if (result) {
+    m_functions.erase(name);
+  }
+  return result;
+}
+
+}  // namespace fnq

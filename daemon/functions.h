@@ -1,0 +1,29 @@
+#pragma once
+// The registered functions, cached in memory (they are few and read on every
+// start of an attempt); the store stays the source of truth.
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "common/model.h"
+#include "daemon/store/store.h"
+
+namespace fnq {
+
+class FunctionRegistry {
+ public:
+  explicit FunctionRegistry(Store& store) : m_store(store) {}
+  Status load();
+  std::optional<Function> find(const std::string& name) const;
+  std::vector<Function> all() const;
+  Result<bool> put(const Function& f);  // true: created
+  Result<Store::DeleteResult> remove(const std::string& name, bool force, std::int64_t now);
+
+ private:
+  Store& m_store;
+  mutable std::mutex m_mutex;
+  std::map<std::string, Function> m_functions;
+};
+
+}  // namespace fnq

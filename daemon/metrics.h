@@ -1,0 +1,39 @@
+#pragma once
+// Counters for /metrics (Prometheus text format). Gauges that live in the
+// store (calls by function and state) are read when scraped.
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+#include "common/model.h"
+#include "daemon/store/store.h"
+
+namespace fnq {
+
+class Metrics {
+ public:
+  void call_finished(const std::string& function, CallState state, std::int64_t duration_ms);
+  void http_request(const std::string& route, int status);
+  void callback_delivery(const std::string& outcome);  // delivered|retry|failed
+  // running: calls running now; stats: from the store.
+  std::string render(const StoreStats& stats, std::size_t running, std::size_t waiters) const;
+
+ private:
+  static constexpr std::array<double, 12> k_buckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                       0.5,   1,    2.5,   5,    10,  60};
+  struct Histogram {
+    std::array<std::uint64_t, k_buckets.size()> counts{};
+    std::uint64_t count = 0;
+    double sum = 0;
+  };
+  mutable std::mutex m_mutex;
+  std::map<std::string, Histogram> m_durations;  // by function
+  std::map<std::tuple<std::string, std::string>, std::uint64_t> m_finished;  // (function, state)
+  std::map<std::tuple<std::string, int>, std::uint64_t> m_http;  // (route, status)
+  std::map<std::string, std::uint64_t> m_callbacks;
+};
+
+}  // namespace fnq

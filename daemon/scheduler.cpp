@@ -1,0 +1,403 @@
+#include "daemon/scheduler.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "common/ids.h"
+#include "common/timeutil.h"
+#include "daemon/log.h"
+#include "daemon/metrics.h"
+
+namespace fnq {
+
+namespace {
+
+constexpr int k_prune_batch = 500;
+constexpr std::int64_t k_prune_interval_ms = 60'000;
+
+// "Content-type" -> "Http_Content_Type", as the OpenFaaS watchdog names them.
+std::string watchdog_header_var(const std::string& name) {
+  std::string out = "Http_";
+  bool upper = true;
+  for (char c : name) {
+    if (c == '-') {
+      out += '_';
+      upper = true;
+    } else {
+      out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
+                   : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      upper = false;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Scheduler::Scheduler(const DaemonConfig& config, Store& store, FunctionRegistry& functions,
+                     Metrics& metrics, OnTerminal on_terminal)
+    : m_config(config),
+      m_store(store),
+      m_functions(functions),
+      m_metrics(metrics),
+      m_on_terminal(std::move(on_terminal)) {
+  for (const char* name : {"PATH", "HOME", "LANG", "TZ"}) {
+    if (const char* v = std::getenv(name)) {
+      m_base_env.push_back(std::string(name) + "=" + v);
+    }
+  }
+}
+
+Scheduler::~Scheduler() {
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_stop = true;
+    m_draining = true;
+  }
+  m_cv.notify_all();
+  if (m_thread.joinable()) {
+    m_thread.join();
+  }
+  m_executor.reset();
+}
+
+Status Scheduler::start() {
+  auto report = m_store.recover_interrupted(now_ms());
+  if (!report) {
+    return report.error();
+  }
+  for (const auto& id : report->retried) {
+    log_line("call " + id + " was running when the daemon stopped; queued again");
+  }
+  for (const auto& id : report->failed) {
+    log_line("call " + id + " failed: daemon stopped while running; no retries left");
+  }
+  if (!report->failed.empty()) {
+    m_on_terminal(report->failed);
+  }
+  m_executor = std::make_unique<Executor>([this](ExecResult r) { on_exec_done(std::move(r)); });
+  m_thread = std::thread([this] { run(); });
+  return {};
+}
+
+void Scheduler::wake() {
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_woken = true;
+  }
+  m_cv.notify_all();
+}
+
+void Scheduler::on_exec_done(ExecResult result) {
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_done.push_back(std::move(result));
+  }
+  m_cv.notify_all();
+}
+
+std::size_t Scheduler::running() const {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  return m_running_count;
+}
+
+Result<CancelResult> Scheduler::cancel(const std::string& id) {
+  std::vector<std::string> terminal;
+  auto result = m_store.cancel(id, now_ms(), &terminal);
+  if (!result) {
+    return result;
+  }
+  if (*result == CancelResult::running) {
+    m_executor->cancel(id);
+  } else if (*result == CancelResult::cancelled) {
+    log_line("call " + id + " cancelled");
+    m_on_terminal(terminal);
+    wake();  // a freed dependency chain may change what is runnable
+  }
+  return result;
+}
+
+void Scheduler::kill_running(const std::vector<std::string>& ids) {
+  for (const auto& id : ids) {
+    m_executor->cancel(id);
+  }
+}
+
+void Scheduler::drain(Millis grace) {
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_draining = true;
+  }
+  m_cv.notify_all();
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  {
+    std::unique_lock<std::mutex> lock(m_mutex);
+    if (m_running_count > 0) {
+      log_line("stopping: waiting up to " + format_duration(grace) + " for " +
+               std::to_string(m_running_count) + " running call(s)");
+    }
+    m_cv.wait_until(lock, deadline, [&] { return m_running_count == 0; });
+  }
+  m_executor->interrupt_all();
+  {
+    std::unique_lock<std::mutex> lock(m_mutex);
+    m_cv.wait(lock, [&] { return m_running_count == 0; });
+    m_stop = true;
+  }
+  m_cv.notify_all();
+  if (m_thread.joinable()) {
+    m_thread.join();
+  }
+}
+
+void Scheduler::run() {
+  std::optional<std::int64_t> next_due;
+  for (;;) {
+    std::vector<ExecResult> done;
+    bool draining;
+    {
+      std::unique_lock<std::mutex> lock(m_mutex);
+      auto pred = [&] { return m_woken || !m_done.empty() || m_stop; };
+      std::int64_t wake_at = std::min(next_due.value_or(INT64_MAX), m_next_prune);
+      std::int64_t wait_ms = wake_at - now_ms();
+      if (wait_ms > 0) {
+        m_cv.wait_for(lock, std::chrono::milliseconds(std::min<std::int64_t>(wait_ms, 60'000)),
+                      pred);
+      }
+      if (m_stop && m_done.empty()) {
+        return;
+      }
+      done.swap(m_done);
+      m_woken = false;
+      draining = m_draining;
+    }
+    std::int64_t now = now_ms();
+    if (!done.empty()) {
+      process_results(std::move(done), now);
+    }
+    if (!draining) {
+      next_due = promote_and_claim(now);
+      prune_if_due(now);
+    } else {
+      next_due.reset();
+    }
+  }
+}
+
+std::int64_t Scheduler::backoff_until(const Running& r, std::int64_t now) const {
+  // retry_backoff * 2^(attempt-1), capped, then +-10% jitter.
+  double delay = static_cast<double>(r.retry_backoff.count());
+  for (int i = 1; i < r.attempt && delay < 1e12; ++i) {
+    delay *= 2;
+  }
+  delay = std::min(delay, static_cast<double>(m_config.retry_backoff_max.count()));
+  std::uint32_t rnd;
+  random_bytes(&rnd, sizeof rnd);
+  double jitter = (static_cast<double>(rnd) / 4294967295.0) * 0.2 - 0.1;
+  return now + static_cast<std::int64_t>(delay * (1.0 + jitter));
+}
+
+void Scheduler::process_results(std::vector<ExecResult> results, std::int64_t now) {
+  std::vector<AttemptOutcome> outcomes;
+  std::vector<std::string> requeued;
+  for (auto& r : results) {
+    auto it = m_running.find(r.call_id);
+    if (it == m_running.end()) {
+      continue;  // not ours (cannot happen: every start is recorded)
+    }
+    Running info = it->second;
+    m_running.erase(it);
+    --m_running_by_function[info.function];
+    m_metrics.call_finished(info.function, r.state, r.finished_at - r.started_at);
+    if (r.interrupted) {
+      auto s = m_store.requeue(r.call_id, r.attempt);
+      log_line("call " + r.call_id + " interrupted by shutdown; queued again" +
+               (s ? std::string() : " failed: " + s.error().message));
+      continue;
+    }
+    AttemptOutcome o;
+    o.id = r.call_id;
+    o.attempt = r.attempt;
+    o.state = r.state;
+    o.exit_code = r.exit_code;
+    o.signal = r.signal;
+    if (!r.error.empty()) {
+      o.error = r.error;
+    }
+    o.output = std::move(r.output);
+    o.output_truncated = r.output_truncated;
+    o.output_size = r.output_size;
+    o.stderr_tail = std::move(r.stderr_tail);
+    o.finished_at = r.finished_at;
+    bool retryable = r.state == CallState::failed || r.state == CallState::timed_out;
+    std::string what = std::string(to_string(r.state)) + (r.error.empty() ? "" : ": " + r.error);
+    if (retryable && info.attempt <= info.max_retries) {
+      o.retry_at = backoff_until(info, now);
+      what += "; retry " + std::to_string(info.attempt) + "/" + std::to_string(info.max_retries) +
+              " in " + format_duration(Millis(*o.retry_at - now));
+    }
+    log_line("call " + r.call_id + " " + info.function + " attempt " + std::to_string(r.attempt) +
+             " " + what + " (" + std::to_string(r.finished_at - r.started_at) + "ms)");
+    outcomes.push_back(std::move(o));
+  }
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_running_count = m_running.size();
+  }
+  m_cv.notify_all();  // drain() waits for the count
+  if (outcomes.empty()) {
+    return;
+  }
+  auto finished = m_store.finish(outcomes);
+  if (!finished) {
+    log_line("cannot record call outcomes: " + finished.error().message);
+    return;
+  }
+  std::vector<std::string> terminal;
+  for (const auto& f : *finished) {
+    terminal.insert(terminal.end(), f.terminal_ids.begin(), f.terminal_ids.end());
+  }
+  if (!terminal.empty()) {
+    m_on_terminal(terminal);
+  }
+}
+
+std::optional<std::int64_t> Scheduler::promote_and_claim(std::int64_t now) {
+  auto next_due = m_store.promote_due(now);
+  if (!next_due) {
+    log_line("cannot promote due calls: " + next_due.error().message);
+    return now + 1000;  // try again soon
+  }
+  int free = m_config.max_inflight - static_cast<int>(m_running.size());
+  while (free > 0) {
+    std::vector<std::string> saturated;
+    for (const auto& [name, count] : m_running_by_function) {
+      auto f = m_functions.find(name);
+      if (f && f->concurrency.value_or(0) > 0 && count >= *f->concurrency) {
+        saturated.push_back(name);
+      }
+    }
+    int asked = free;
+    auto claimed = m_store.claim(now, asked, saturated);
+    if (!claimed) {
+      log_line("cannot claim calls: " + claimed.error().message);
+      return now + 1000;
+    }
+    if (claimed->empty()) {
+      break;
+    }
+    bool over_claimed = false;
+    for (const auto& c : *claimed) {
+      auto f = m_functions.find(c.call.function);
+      int limit = f ? f->concurrency.value_or(0) : 0;
+      if (f && limit > 0 && m_running_by_function[c.call.function] >= limit) {
+        // One batch may hold more calls of a function than it has room for.
+        (void)m_store.requeue(c.call.id, c.call.attempt);
+        over_claimed = true;
+        continue;
+      }
+      if (!f) {
+        AttemptOutcome o;
+        o.id = c.call.id;
+        o.attempt = c.call.attempt;
+        o.state = CallState::failed;
+        o.error = "function '" + c.call.function + "' no longer exists";
+        o.finished_at = now;
+        auto r = m_store.finish({o});
+        if (r && !r->empty()) {
+          m_on_terminal(r->front().terminal_ids);
+        }
+        continue;
+      }
+      start_attempt(c, *f);
+      --free;
+    }
+    if (over_claimed) {
+      continue;  // the saturated list now excludes those functions
+    }
+    if (static_cast<int>(claimed->size()) < asked) {
+      break;  // nothing more is queued
+    }
+  }
+  return *next_due;
+}
+
+void Scheduler::start_attempt(const ClaimedCall& claimed, const Function& f) {
+  const Call& call = claimed.call;
+  Running info;
+  info.function = call.function;
+  info.attempt = call.attempt;
+  info.max_retries = call.max_retries;
+  info.retry_backoff = f.retry_backoff.value_or(m_config.retry_backoff);
+  info.started_at = call.started_at.value_or(now_ms());
+  m_running[call.id] = info;
+  ++m_running_by_function[call.function];
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_running_count = m_running.size();
+  }
+  ExecRequest req;
+  req.call_id = call.id;
+  req.attempt = call.attempt;
+  req.argv = f.command;
+  req.env = build_env(call, f);
+  req.workdir = f.workdir;
+  req.input = claimed.input;
+  req.exec_timeout = call.exec_timeout.value_or(f.exec_timeout.value_or(m_config.exec_timeout));
+  req.kill_grace = f.kill_grace.value_or(m_config.kill_grace);
+  req.max_output = f.max_output.value_or(m_config.max_output);
+  log_line("call " + call.id + " " + call.function + " attempt " + std::to_string(call.attempt) +
+           " started");
+  m_executor->start(std::move(req));
+}
+
+std::vector<std::string> Scheduler::build_env(const Call& call, const Function& f) const {
+  // Daemon basics, then the function's env, then fnq's and the watchdog's
+  // variables; later entries win. Nothing from the submitting client.
+  std::map<std::string, std::string> vars;
+  for (const auto& kv : m_base_env) {
+    auto eq = kv.find('=');
+    vars[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const auto& [k, v] : f.env) {
+    vars[k] = v;
+  }
+  vars["FNQ_CALL_ID"] = call.id;
+  vars["FNQ_FUNCTION"] = call.function;
+  vars["FNQ_ATTEMPT"] = std::to_string(call.attempt);
+  vars["Http_Method"] = call.request.method;
+  vars["Http_Path"] = call.request.path;
+  if (!call.request.query.empty()) {
+    vars["Http_Query"] = call.request.query;
+  }
+  for (const auto& [name, value] : call.request.headers) {
+    std::string var = watchdog_header_var(name);
+    vars.emplace(var, value);  // first value only, as the watchdog does
+  }
+  std::vector<std::string> env;
+  env.reserve(vars.size());
+  for (const auto& [k, v] : vars) {
+    env.push_back(k + "=" + v);
+  }
+  return env;
+}
+
+void Scheduler::prune_if_due(std::int64_t now) {
+  if (now < m_next_prune) {
+    return;
+  }
+  auto deleted = m_store.prune(now - m_config.retention.count(), k_prune_batch);
+  if (!deleted) {
+    log_line("cannot prune: " + deleted.error().message);
+    m_next_prune = now + k_prune_interval_ms;
+    return;
+  }
+  if (*deleted > 0) {
+    log_line("pruned " + std::to_string(*deleted) + " finished call(s) older than " +
+             format_duration(m_config.retention));
+  }
+  // A full batch means more are due: come back soon, without starving claims.
+  m_next_prune = now + (*deleted == k_prune_batch ? 100 : k_prune_interval_ms);
+}
+
+}  // namespace fnq

@@ -1,0 +1,105 @@
+#include "daemon/state_dir.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "common/ids.h"
+
+namespace fnq {
+
+namespace {
+Error io_error(const std::string& what) {
+  return make_error(errno == ENOSPC ? ErrorKind::disk_full : ErrorKind::io,
+                    what + ": " + std::strerror(errno));
+}
+
+Status write_all(int fd, const std::string& content) {
+  std::size_t off = 0;
+  while (off < content.size()) {
+    ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return io_error("write");
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  return {};
+}
+}  // namespace
+
+Status ensure_state_dir(const std::string& dir) {
+  std::string path;
+  std::size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = dir.find('/', pos + 1);
+    path = dir.substr(0, pos);
+    if (path.empty()) {
+      continue;
+    }
+    if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+      return io_error("cannot create state directory " + path);
+    }
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return make_error(ErrorKind::io, "state directory " + dir + " is not a directory");
+  }
+  return {};
+}
+
+Status write_file_atomic(const std::string& path, const std::string& content, int mode) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) {
+    return io_error("cannot write " + tmp);
+  }
+  Status s = write_all(fd, content);
+  if (s && ::fsync(fd) != 0) {
+    s = io_error("fsync " + tmp);
+  }
+  ::close(fd);
+  if (s && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    s = io_error("cannot rename " + tmp + " to " + path);
+  }
+  if (!s) {
+    ::unlink(tmp.c_str());
+  }
+  return s;
+}
+
+Result<std::string> load_or_create_token(const std::string& dir) {
+  std::string path = dir + "/token";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    std::string token = random_hex(32);
+    Status s = write_all(fd, token + "\n");
+    if (s && ::fsync(fd) != 0) {
+      s = io_error("fsync " + path);
+    }
+    ::close(fd);
+    if (!s) {
+      ::unlink(path.c_str());
+      return s.error();
+    }
+    return token;
+  }
+  if (errno != EEXIST) {
+    return io_error("cannot create token file " + path);
+  }
+  std::ifstream in(path);
+  std::string token;
+  if (!in || !std::getline(in, token) || token.empty()) {
+    return make_error(ErrorKind::io, "token file " + path + " is unreadable or empty");
+  }
+  return token;
+}
+
+}  // namespace fnq

@@ -1,0 +1,266 @@
+#include "daemon/store/sqlite.h"
+
+#include <cerrno>
+#include <utility>
+
+namespace fnq {
+
+Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
+  std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  std::string prefix = what.empty() ? std::string() : std::string(what) + ": ";
+  int primary = rc & 0xff;
+  bool enospc = primary == SQLITE_IOERR && db && sqlite3_system_errno(db) == ENOSPC;
+  if (primary == SQLITE_FULL || enospc) {
+    return make_error(ErrorKind::disk_full, prefix + "database is full: no space left on device");
+  }
+  switch (primary) {
+    case SQLITE_CONSTRAINT:
+      return make_error(ErrorKind::conflict, prefix + detail);
+    case SQLITE_TOOBIG:
+      return make_error(ErrorKind::too_large, prefix + detail);
+    case SQLITE_MISMATCH:
+      return make_error(ErrorKind::invalid_input, prefix + detail);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return make_error(ErrorKind::io, prefix + "database is corrupt: " + detail);
+    case SQLITE_ERROR:
+    case SQLITE_MISUSE:
+    case SQLITE_RANGE:
+      // Bad SQL or API use: a bug in the store, not the world outside.
+      return make_error(ErrorKind::internal, prefix + detail);
+    default:
+      return make_error(ErrorKind::io, prefix + detail);
+  }
+}
+
+// ---- Query ---------------------------------------------------------------
+
+Query::Query(Database* db, sqlite3_stmt* stmt, CachedStatement* entry, std::optional<Error> error)
+    : m_db(db), m_stmt(stmt), m_entry(entry), m_error(std::move(error)) {}
+
+Query::Query(Query&& other) noexcept
+    : m_db(other.m_db),
+      m_stmt(std::exchange(other.m_stmt, nullptr)),
+      m_entry(other.m_entry),
+      m_error(std::move(other.m_error)) {}
+
+Query::~Query() {
+  if (!m_stmt) {
+    return;
+  }
+  if (!m_entry) {
+    sqlite3_finalize(m_stmt);
+    return;
+  }
+  sqlite3_reset(m_stmt);
+  sqlite3_clear_bindings(m_stmt);
+  m_entry->in_use = false;
+}
+
+void Query::note_bind(int rc) {
+  if (rc != SQLITE_OK && !m_error) {
+    m_error = m_db->error(rc, "bind");
+  }
+}
+
+Query& Query::bind(int index, std::int64_t value) {
+  if (m_stmt) {
+    note_bind(sqlite3_bind_int64(m_stmt, index, value));
+  }
+  return *this;
+}
+
+Query& Query::bind(int index, std::string_view text) {
+  if (m_stmt) {
+    note_bind(sqlite3_bind_text64(m_stmt, index, text.data(), text.size(), SQLITE_TRANSIENT,
+                                  SQLITE_UTF8));
+  }
+  return *this;
+}
+
+Query& Query::bind_blob(int index, std::string_view bytes) {
+  if (m_stmt) {
+    // A zero-length blob, not NULL, for empty data.
+    note_bind(bytes.empty() ? sqlite3_bind_zeroblob(m_stmt, index, 0)
+                            : sqlite3_bind_blob64(m_stmt, index, bytes.data(), bytes.size(),
+                                                  SQLITE_TRANSIENT));
+  }
+  return *this;
+}
+
+Query& Query::bind_null(int index) {
+  if (m_stmt) {
+    note_bind(sqlite3_bind_null(m_stmt, index));
+  }
+  return *this;
+}
+
+Result<bool> Query::step() {
+  if (m_error) {
+    return *m_error;
+  }
+  int rc = sqlite3_step(m_stmt);
+  if (rc == SQLITE_ROW) {
+    return true;
+  }
+  if (rc == SQLITE_DONE) {
+    return false;
+  }
+  m_error = m_db->error(rc, "");
+  if (m_error->kind == ErrorKind::internal) {
+    // A bug: say which statement, for the log.
+    m_error->message += std::string(" (in: ") + sqlite3_sql(m_stmt) + ")";
+  }
+  return *m_error;
+}
+
+Status Query::run() {
+  while (true) {
+    FNQ_TRY_ASSIGN(bool row, step());
+    if (!row) {
+      return {};
+    }
+  }
+}
+
+bool Query::is_null(int column) const { return sqlite3_column_type(m_stmt, column) == SQLITE_NULL; }
+
+std::int64_t Query::int64(int column) const { return sqlite3_column_int64(m_stmt, column); }
+
+std::optional<std::int64_t> Query::opt_int64(int column) const {
+  if (is_null(column)) {
+    return std::nullopt;
+  }
+  return int64(column);
+}
+
+std::optional<int> Query::opt_int32(int column) const {
+  if (is_null(column)) {
+    return std::nullopt;
+  }
+  return int32(column);
+}
+
+std::string Query::text(int column) const {
+  const auto* p = sqlite3_column_text(m_stmt, column);
+  int n = sqlite3_column_bytes(m_stmt, column);
+  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n))
+           : std::string();
+}
+
+std::optional<std::string> Query::opt_text(int column) const {
+  if (is_null(column)) {
+    return std::nullopt;
+  }
+  return text(column);
+}
+
+std::string Query::blob(int column) const {
+  const void* p = sqlite3_column_blob(m_stmt, column);
+  int n = sqlite3_column_bytes(m_stmt, column);
+  return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
+}
+
+// ---- Database ------------------------------------------------------------
+
+Result<Database> Database::open(const std::string& path, int flags) {
+  sqlite3* handle = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &handle,
+                           flags | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOMUTEX, nullptr);
+  Database db;
+  db.m_db = handle;  // closed by db's destructor even when open failed
+  db.m_path = path;
+  if (rc != SQLITE_OK) {
+    return sqlite_error(handle, rc, "cannot open database " + path);
+  }
+  return db;
+}
+
+Database::Database(Database&& other) noexcept
+    : m_db(std::exchange(other.m_db, nullptr)),
+      m_path(std::move(other.m_path)),
+      m_cache(std::move(other.m_cache)) {
+  other.m_cache.clear();
+}
+
+Database& Database::operator=(Database&& other) noexcept {
+  if (this != &other) {
+    close();
+    m_db = std::exchange(other.m_db, nullptr);
+    m_path = std::move(other.m_path);
+    m_cache = std::move(other.m_cache);
+    other.m_cache.clear();
+  }
+  return *this;
+}
+
+Database::~Database() { close(); }
+
+void Database::close() {
+  for (auto& entry : m_cache) {
+    sqlite3_finalize(entry.second.stmt);
+  }
+  m_cache.clear();
+  if (m_db) {
+    sqlite3_close_v2(m_db);
+    m_db = nullptr;
+  }
+}
+
+Query Database::query(const std::string& sql) {
+  auto it = m_cache.find(sql);
+  if (it != m_cache.end() && !it->second.in_use) {
+    it->second.in_use = true;
+    return Query(this, it->second.stmt, &it->second, std::nullopt);
+  }
+  bool cache = it == m_cache.end();
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(m_db, sql.c_str(), static_cast<int>(sql.size()),
+                              cache ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, nullptr);
+  if (rc != SQLITE_OK || !stmt) {
+    sqlite3_finalize(stmt);
+    Error err =
+        rc != SQLITE_OK ? error(rc, "prepare") : make_error(ErrorKind::internal, "empty SQL");
+    if (err.kind == ErrorKind::internal) {
+      err.message += " (in: " + sql + ")";
+    }
+    return Query(this, nullptr, nullptr, std::move(err));
+  }
+  CachedStatement* entry = nullptr;
+  if (cache) {
+    entry = &m_cache.emplace(sql, CachedStatement{stmt, true}).first->second;
+  }
+  return Query(this, stmt, entry, std::nullopt);
+}
+
+Status Database::exec_script(const std::string& sql, std::string_view what) {
+  char* message = nullptr;
+  int rc = sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, &message);
+  if (rc == SQLITE_OK) {
+    return {};
+  }
+  Error err = error(rc, what);
+  sqlite3_free(message);
+  return err;
+}
+
+Result<std::int64_t> Database::query_int(const std::string& sql) {
+  Query q = query(sql);
+  FNQ_TRY_ASSIGN(bool row, q.step());
+  if (!row) {
+    return make_error(ErrorKind::internal, "no result from " + sql);
+  }
+  return q.int64(0);
+}
+
+// ---- ReadTransaction -------------------------------------------------------
+
+ReadTransaction::ReadTransaction(Database& db) : m_db(db), m_status(db.run("BEGIN")) {}
+
+ReadTransaction::~ReadTransaction() {
+  if (m_status.ok()) {
+    (void)m_db.run("COMMIT");
+  }
+}
+
+}  // namespace fnq

@@ -1,0 +1,106 @@
+#include "daemon/store/sqlite_store.h"
+
+#include <algorithm>
+
+#include "common/timeutil.h"
+#include "daemon/store/sqlite_open.h"
+
+namespace fnq {
+namespace {
+
+Error unknown_function(const std::string& name) {
+  return make_error(ErrorKind::not_found, "unknown function '" + name + "'");
+}
+
+// The stored definition was written by put_function; failing to read it
+// back means the database was changed behind fnqd's back.
+Result<Function> parse_definition(const std::string& name, const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) {
+    return make_error(ErrorKind::io, "stored definition of function '" + name + "' is not JSON");
+  }
+  auto f = function_from_json(j);
+  if (!f.ok()) {
+    return make_error(ErrorKind::io, "stored definition of function '" + name +
+                                         "' is invalid: " + f.error().message);
+  }
+  return f;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& opts) {
+  if (opts.path.empty()) {
+    return make_error(ErrorKind::invalid_input, "no database path given");
+  }
+  // Before the lock file is created beside it: is this a database at all?
+  FNQ_TRY(check_sqlite_header(opts.path));
+  FNQ_TRY_ASSIGN(LockFile lock, LockFile::acquire(opts.path));
+  FNQ_TRY_ASSIGN(Database writer, open_writer(opts));
+  std::vector<Database> readers;
+  for (int i = 0; i < std::max(1, opts.readers); ++i) {
+    FNQ_TRY_ASSIGN(Database reader, open_reader(opts));
+    readers.push_back(std::move(reader));
+  }
+  return std::unique_ptr<Store>(
+      new SqliteStore(std::move(lock), std::move(writer), std::move(readers)));
+}
+
+SqliteStore::SqliteStore(LockFile lock, Database writer, std::vector<Database> readers)
+    : m_lock(std::move(lock)),
+      m_readers(std::move(readers)),
+      m_writer(std::make_unique<Writer>(std::move(writer))) {}
+
+SqliteStore::~SqliteStore() = default;
+
+Result<std::vector<Function>> SqliteStore::list_functions() {
+  return read([&](Database& db) -> Result<std::vector<Function>> {
+    Query q = db.query("SELECT name, definition FROM functions ORDER BY name");
+    std::vector<Function> out;
+    while (true) {
+      FNQ_TRY_ASSIGN(bool row, q.step());
+      if (!row) {
+        return out;
+      }
+      FNQ_TRY_ASSIGN(Function f, parse_definition(q.text(0), q.text(1)));
+      out.push_back(std::move(f));
+    }
+  });
+}
+
+Result<Function> SqliteStore::get_function(const std::string& name) {
+  return read([&](Database& db) -> Result<Function> {
+    Query q = db.query("SELECT definition FROM functions WHERE name = ?1");
+    q.bind(1, name);
+    FNQ_TRY_ASSIGN(bool row, q.step());
+    if (!row) {
+      return unknown_function(name);
+    }
+    return parse_definition(name, q.text(0));
+  });
+}
+
+Result<bool> SqliteStore::put_function(const Function& f) {
+  if (!is_valid_function_name(f.name)) {
+    return make_error(ErrorKind::invalid_input, "invalid function name '" + f.name + "'");
+  }
+  std::string definition = to_json(f).dump();
+  std::int64_t now = now_ms();
+  return write<bool>([&](Database& db) -> Result<bool> {
+    bool existed = false;
+    {
+      Query q = db.query("SELECT 1 FROM functions WHERE name = ?1");
+      q.bind(1, f.name);
+      FNQ_TRY_ASSIGN(existed, q.step());
+    }
+    Query q = db.query(
+        "INSERT INTO functions (name, definition, updated_at) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (name) DO UPDATE SET definition = excluded.definition, "
+        "updated_at = excluded.updated_at");
+    q.bind(1, f.name).bind(2, definition).bind(3, now);
+    FNQ_TRY(q.run());
+    return !existed;
+  });
+}
+
+}  // namespace fnq

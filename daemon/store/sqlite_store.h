@@ -1,0 +1,78 @@
+#pragma once
+// The SQLite implementation of Store. Writes go through one Writer thread
+// (group commit); reads go through a pool of read-only connections.
+//
+// Source files: sqlite_store.cpp (opening, functions), sqlite_store_calls.cpp
+// (submit and reads), sqlite_store_sched.cpp (promote, claim, finish,
+// requeue, recovery), sqlite_store_admin.cpp (cancel, retry, prune,
+// callbacks, stats, delete_function).
+#include <memory>
+#include <utility>
+
+#include "daemon/store/lock_file.h"
+#include "daemon/store/reader_pool.h"
+#include "daemon/store/store.h"
+#include "daemon/store/writer.h"
+
+namespace fnq {
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(LockFile lock, Database writer, std::vector<Database> readers);
+  ~SqliteStore() override;
+
+  Result<std::vector<Function>> list_functions() override;
+  Result<Function> get_function(const std::string& name) override;
+  Result<bool> put_function(const Function& f) override;
+  Result<DeleteResult> delete_function(const std::string& name, bool force,
+                                       std::int64_t now) override;
+
+  Result<std::vector<SubmitResult>> submit(std::vector<NewCall> calls) override;
+  Result<Call> get_call(const std::string& id) override;
+  Result<std::vector<Call>> get_calls(const std::vector<std::string>& ids) override;
+  Result<std::vector<std::string>> find_ids(const std::string& prefix, int limit) override;
+  Result<std::string> get_output(const std::string& id) override;
+  Result<std::string> get_stderr(const std::string& id) override;
+  Result<std::string> get_input(const std::string& id) override;
+  Result<std::vector<Call>> list_calls(const CallFilter& filter) override;
+
+  Result<std::optional<std::int64_t>> promote_due(std::int64_t now) override;
+  Result<std::vector<ClaimedCall>> claim(std::int64_t now, int limit,
+                                         const std::vector<std::string>& saturated) override;
+  Result<std::vector<FinishResult>> finish(const std::vector<AttemptOutcome>& outcomes) override;
+  Status requeue(const std::string& id, int attempt) override;
+  Result<CancelResult> cancel(const std::string& id, std::int64_t now,
+                              std::vector<std::string>* terminal_ids) override;
+  Result<Call> retry(const std::string& id, std::int64_t now) override;
+  Result<RecoveryReport> recover_interrupted(std::int64_t now) override;
+  Result<int> prune(std::int64_t before, int batch) override;
+
+  Result<std::vector<CallbackJob>> due_callbacks(std::int64_t now, int limit) override;
+  Result<std::optional<std::int64_t>> next_callback_at() override;
+  Status record_callback(const std::string& id, const std::string& state, int attempts,
+                         std::optional<int> last_status, std::int64_t next_at) override;
+
+  Result<StoreStats> stats() override;
+  Result<std::int64_t> count_in_state(CallState state) override;
+
+ private:
+  // Runs fn(Database&) on a leased reader connection.
+  template <class F>
+  auto read(F&& fn) {
+    auto lease = m_readers.acquire();
+    return fn(lease.db());
+  }
+  // Runs fn(Database&) -> Result<T> in the writer's next batch.
+  template <class T, class F>
+  Result<T> write(F&& fn) {
+    return m_writer->run_for<T>(std::forward<F>(fn));
+  }
+
+  // Declared in this order so that the writer stops (and the connections
+  // close) before the lock is given up.
+  LockFile m_lock;
+  ReaderPool m_readers;
+  std::unique_ptr<Writer> m_writer;
+};
+
+}  // namespace fnq

@@ -1,0 +1,263 @@
+// Submitting calls and reading them back.
+#include <algorithm>
+
+#include "daemon/store/call_rows.h"
+#include "daemon/store/sqlite_store.h"
+
+namespace fnq {
+namespace {
+
+constexpr int k_default_page = 50;
+constexpr int k_max_page = 10000;
+// Sorts after every character of an id: the exclusive upper bound of an
+// id range ("before" absent, or a prefix's range).
+constexpr const char* k_after_ids = "\x7f";
+
+// What the needs of a new call say about its initial state.
+struct NeedsCheck {
+  std::vector<std::string> needs;         // as asked, deduplicated, input_from included
+  std::vector<std::string> pending_ids;   // not yet terminal: edges to insert
+  std::optional<std::string> skip_error;  // "dependency <id> <state>"
+  bool input_ready = false;               // input_from has already succeeded
+};
+
+Result<NeedsCheck> check_needs(Database& db, const Call& c) {
+  NeedsCheck check;
+  check.needs = c.needs;
+  if (c.input_from) {
+    check.needs.push_back(*c.input_from);
+  }
+  std::vector<std::string> unique;
+  for (const std::string& id : check.needs) {
+    if (std::find(unique.begin(), unique.end(), id) == unique.end()) {
+      unique.push_back(id);
+    }
+  }
+  check.needs = std::move(unique);
+  for (const std::string& id : check.needs) {
+    Query q = db.query("SELECT state FROM calls WHERE id = ?1");
+    q.bind(1, id);
+    FNQ_TRY_ASSIGN(bool row, q.step());
+    if (!row) {
+      bool named_in_needs = std::find(c.needs.begin(), c.needs.end(), id) != c.needs.end();
+      return make_error(ErrorKind::not_found, "unknown call '" + id + "' in " +
+                                                  (named_in_needs ? "needs" : "input_from"));
+    }
+    auto state = parse_call_state(q.text(0)).value_or(CallState::failed);
+    if (!is_terminal(state)) {
+      check.pending_ids.push_back(id);
+    } else if (state != CallState::succeeded) {
+      if (!check.skip_error) {
+        check.skip_error = "dependency " + id + " " + to_string(state);
+      }
+    } else if (c.input_from == id) {
+      check.input_ready = true;
+    }
+  }
+  return check;
+}
+
+Status require_function(Database& db, const std::string& name) {
+  Query q = db.query("SELECT 1 FROM functions WHERE name = ?1");
+  q.bind(1, name);
+  FNQ_TRY_ASSIGN(bool row, q.step());
+  if (!row) {
+    return make_error(ErrorKind::not_found, "unknown function '" + name + "'");
+  }
+  return {};
+}
+
+// Inserts the call row unless (function, key) exists. false: it exists.
+Result<bool> insert_call(Database& db, const NewCall& nc, const NeedsCheck& check) {
+  const Call& c = nc.call;
+  std::int64_t now = c.created_at;
+  CallState state = check.skip_error             ? CallState::skipped
+                    : !check.pending_ids.empty() ? CallState::waiting
+                    : c.run_at > now             ? CallState::waiting
+                                                 : CallState::queued;
+  bool terminal = state == CallState::skipped;
+  std::optional<std::string> url;
+  if (c.callback && !c.callback->url.empty()) {
+    url = c.callback->url;
+  }
+  Query q = db.query(
+      "INSERT INTO calls (id, function, state, attempt, max_retries, error, priority, sync, key, "
+      "input_from, needs, pending_needs, created_at, run_at, finished_at, exec_timeout_ms, "
+      "input_size, callback_url, callback_state, callback_next_at, request) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+      "?18, CASE WHEN ?18 IS NULL THEN NULL ELSE 'pending' END, ?19, ?20) "
+      "ON CONFLICT (function, key) WHERE key IS NOT NULL DO NOTHING RETURNING id");
+  q.bind(1, c.id).bind(2, c.function).bind(3, to_string(state)).bind(4, c.attempt);
+  q.bind(5, c.max_retries).bind(6, check.skip_error).bind(7, c.priority).bind(8, c.sync);
+  q.bind(9, c.key).bind(10, c.input_from);
+  if (check.needs.empty()) {
+    q.bind_null(11);
+  } else {
+    q.bind(11, json(check.needs).dump());
+  }
+  q.bind(12, static_cast<int>(check.pending_ids.size())).bind(13, now).bind(14, c.run_at);
+  if (terminal) {
+    q.bind(15, now);
+  } else {
+    q.bind_null(15);
+  }
+  if (c.exec_timeout) {
+    q.bind(16, static_cast<std::int64_t>(c.exec_timeout->count()));
+  } else {
+    q.bind_null(16);
+  }
+  q.bind(17, static_cast<std::uint64_t>(nc.input.size())).bind(18, url);
+  if (terminal && url) {
+    q.bind(19, now);
+  } else {
+    q.bind_null(19);
+  }
+  q.bind(20, to_json(c.request).dump());
+  FNQ_TRY_ASSIGN(bool inserted, q.step());
+  FNQ_TRY(q.run());
+  return inserted;
+}
+
+// The call of c.function with c.key, if any.
+Result<std::optional<Call>> find_by_key(Database& db, const Call& c) {
+  if (!c.key) {
+    return std::optional<Call>();
+  }
+  Query q = db.query(sql::k_call_by_key);
+  q.bind(1, c.function).bind(2, c.key);
+  FNQ_TRY_ASSIGN(bool row, q.step());
+  if (!row) {
+    return std::optional<Call>();
+  }
+  FNQ_TRY_ASSIGN(Call existing, read_call(q));
+  return std::optional<Call>(std::move(existing));
+}
+
+Result<SubmitResult> submit_one(Database& db, const NewCall& nc) {
+  const Call& c = nc.call;
+  if (c.id.empty()) {
+    return make_error(ErrorKind::invalid_input, "a call needs an id");
+  }
+  FNQ_TRY(require_function(db, c.function));
+  // A repeat is answered with the earlier call before its needs are looked
+  // at: they may have been pruned since.
+  FNQ_TRY_ASSIGN(std::optional<Call> existing, find_by_key(db, c));
+  if (existing) {
+    return SubmitResult{std::move(*existing), true};
+  }
+  FNQ_TRY_ASSIGN(NeedsCheck check, check_needs(db, c));
+  FNQ_TRY_ASSIGN(bool inserted, insert_call(db, nc, check));
+  if (!inserted) {
+    // Unreachable with one writer; the unique index is what guarantees it.
+    return make_error(ErrorKind::conflict, "a call of '" + c.function + "' with key '" +
+                                               c.key.value_or("") + "' already exists");
+  }
+  if (check.input_ready) {
+    FNQ_TRY(copy_output_to_input(db, *c.input_from, c.id));
+  } else {
+    // Replaced by input_from's output when that call succeeds.
+    FNQ_TRY(put_blob(db, c.id, BlobKind::input, nc.input));
+  }
+  if (!check.skip_error) {
+    for (const std::string& need : check.pending_ids) {
+      Query q = db.query("INSERT OR IGNORE INTO call_needs (needs_id, call_id) VALUES (?1, ?2)");
+      q.bind(1, need).bind(2, c.id);
+      FNQ_TRY(q.run());
+    }
+  }
+  FNQ_TRY_ASSIGN(Call stored, load_call(db, c.id));
+  return SubmitResult{std::move(stored), false};
+}
+
+}  // namespace
+
+Result<std::vector<SubmitResult>> SqliteStore::submit(std::vector<NewCall> calls) {
+  // One writer task for the batch: any error rolls all of it back.
+  return write<std::vector<SubmitResult>>([&](Database& db) -> Result<std::vector<SubmitResult>> {
+    std::vector<SubmitResult> out;
+    out.reserve(calls.size());
+    for (const NewCall& nc : calls) {
+      FNQ_TRY_ASSIGN(SubmitResult r, submit_one(db, nc));
+      out.push_back(std::move(r));
+    }
+    return out;
+  });
+}
+
+Result<Call> SqliteStore::get_call(const std::string& id) {
+  return read([&](Database& db) { return load_call(db, id); });
+}
+
+Result<std::vector<Call>> SqliteStore::get_calls(const std::vector<std::string>& ids) {
+  return read([&](Database& db) -> Result<std::vector<Call>> {
+    ReadTransaction snapshot(db);
+    FNQ_TRY(snapshot.status());
+    std::vector<Call> out;
+    out.reserve(ids.size());
+    for (const std::string& id : ids) {
+      FNQ_TRY_ASSIGN(Call c, load_call(db, id));
+      out.push_back(std::move(c));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<std::string>> SqliteStore::find_ids(const std::string& prefix, int limit) {
+  return read([&](Database& db) -> Result<std::vector<std::string>> {
+    Query q = db.query(sql::k_find_ids);
+    q.bind(1, prefix).bind(2, prefix + k_after_ids).bind(3, std::max(0, limit));
+    std::vector<std::string> out;
+    while (true) {
+      FNQ_TRY_ASSIGN(bool row, q.step());
+      if (!row) {
+        return out;
+      }
+      out.push_back(q.text(0));
+    }
+  });
+}
+
+Result<std::string> SqliteStore::get_output(const std::string& id) {
+  return read([&](Database& db) { return read_blob(db, id, BlobKind::output); });
+}
+
+Result<std::string> SqliteStore::get_stderr(const std::string& id) {
+  return read([&](Database& db) { return read_blob(db, id, BlobKind::stderr_tail); });
+}
+
+Result<std::string> SqliteStore::get_input(const std::string& id) {
+  return read([&](Database& db) { return read_blob(db, id, BlobKind::input); });
+}
+
+Result<std::vector<Call>> SqliteStore::list_calls(const CallFilter& filter) {
+  const char* statement = sql::k_list_all;
+  if (filter.state && filter.function) {
+    statement = is_terminal(*filter.state) ? sql::k_list_by_both_function_index
+                                           : sql::k_list_by_both_state_index;
+  } else if (filter.state) {
+    statement = sql::k_list_by_state;
+  } else if (filter.function) {
+    statement = sql::k_list_by_function;
+  }
+  int limit = filter.limit <= 0 ? k_default_page : std::min(filter.limit, k_max_page);
+  return read([&](Database& db) -> Result<std::vector<Call>> {
+    Query q = db.query(statement);
+    if (filter.state) {
+      q.bind(1, to_string(*filter.state));
+    } else {
+      q.bind_null(1);
+    }
+    q.bind(2, filter.function).bind(3, filter.before.value_or(k_after_ids)).bind(4, limit);
+    std::vector<Call> out;
+    while (true) {
+      FNQ_TRY_ASSIGN(bool row, q.step());
+      if (!row) {
+        return out;
+      }
+      FNQ_TRY_ASSIGN(Call c, read_call(q));
+      out.push_back(std::move(c));
+    }
+  });
+}
+
+}  // namespace fnq

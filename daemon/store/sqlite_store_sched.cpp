@@ -1,0 +1,195 @@
+// The scheduler's side of the store: promoting, claiming, finishing,
+// requeueing and recovering calls.
+#include <algorithm>
+#include <tuple>
+
+#include "daemon/store/call_rows.h"
+#include "daemon/store/dependents.h"
+#include "daemon/store/sqlite_store.h"
+
+namespace fnq {
+namespace {
+
+constexpr const char* k_no_retries_left = "daemon stopped while running; no retries left";
+
+Status check_outcome(const AttemptOutcome& o) {
+  bool final_state = o.state == CallState::succeeded || o.state == CallState::failed ||
+                     o.state == CallState::timed_out || o.state == CallState::cancelled;
+  if (!final_state) {
+    return make_error(ErrorKind::internal, std::string("attempt of call ") + o.id +
+                                               " cannot end as " + to_string(o.state));
+  }
+  if (o.retry_at && o.state != CallState::failed && o.state != CallState::timed_out) {
+    return make_error(ErrorKind::internal, std::string("call ") + o.id + " ended " +
+                                               to_string(o.state) + " and cannot be retried");
+  }
+  return {};
+}
+
+// Binds the fields common to both finish statements; true: a row matched.
+Result<bool> run_fenced(Query& q, const AttemptOutcome& o) {
+  q.bind(1, o.id).bind(2, o.attempt).bind(4, o.exit_code).bind(5, o.signal).bind(6, o.error);
+  q.bind(7, o.output_size).bind(8, o.output_truncated);
+  FNQ_TRY_ASSIGN(bool row, q.step());
+  FNQ_TRY(q.run());
+  return row;
+}
+
+Result<FinishResult> finish_one(Database& db, const AttemptOutcome& o) {
+  FinishResult result;
+  if (o.retry_at) {
+    // Back to waiting until the backoff ends; this attempt's error stays
+    // visible meanwhile.
+    Query q = db.query(
+        "UPDATE calls SET state = 'waiting', run_at = ?3, exit_code = ?4, signal = ?5, "
+        "error = ?6, output_size = ?7, output_truncated = ?8, pending_needs = 0 "
+        "WHERE id = ?1 AND state = 'running' AND attempt = ?2 RETURNING id");
+    q.bind(3, *o.retry_at);
+    FNQ_TRY_ASSIGN(result.applied, run_fenced(q, o));
+  } else {
+    Query q = db.query(
+        "UPDATE calls SET state = ?3, exit_code = ?4, signal = ?5, error = ?6, output_size = ?7, "
+        "output_truncated = ?8, finished_at = ?9, " FNQ_CALLBACK_DUE_AT("?9")
+        " WHERE id = ?1 AND state = 'running' AND attempt = ?2 RETURNING id");
+    q.bind(3, to_string(o.state)).bind(9, o.finished_at);
+    FNQ_TRY_ASSIGN(result.applied, run_fenced(q, o));
+  }
+  if (!result.applied) {
+    return result;
+  }
+  FNQ_TRY(put_blob(db, o.id, BlobKind::output, o.output));
+  FNQ_TRY(put_blob(db, o.id, BlobKind::stderr_tail, o.stderr_tail));
+  if (!o.retry_at) {
+    Settlement s;
+    s.now = o.finished_at;
+    s.terminal_ids.push_back(o.id);
+    FNQ_TRY(settle_dependents(db, o.id, o.state, s));
+    result.terminal_ids = std::move(s.terminal_ids);
+    result.released = s.released;
+  }
+  return result;
+}
+
+bool claim_order(const ClaimedCall& a, const ClaimedCall& b) {
+  const Call& x = a.call;
+  const Call& y = b.call;
+  return std::make_tuple(!x.sync, -static_cast<std::int64_t>(x.priority), x.run_at, x.id) <
+         std::make_tuple(!y.sync, -static_cast<std::int64_t>(y.priority), y.run_at, y.id);
+}
+
+}  // namespace
+
+Result<std::optional<std::int64_t>> SqliteStore::promote_due(std::int64_t now) {
+  using Next = std::optional<std::int64_t>;
+  return write<Next>([&](Database& db) -> Result<Next> {
+    {
+      Query q = db.query(sql::k_promote_due);
+      q.bind(1, now);
+      FNQ_TRY(q.run());
+    }
+    Query q = db.query(sql::k_next_due);
+    FNQ_TRY_ASSIGN(bool row, q.step());
+    return row ? q.opt_int64(0) : Next();
+  });
+}
+
+Result<std::vector<ClaimedCall>> SqliteStore::claim(std::int64_t now, int limit,
+                                                    const std::vector<std::string>& saturated) {
+  if (limit <= 0) {
+    return std::vector<ClaimedCall>();
+  }
+  std::string skip = json(saturated).dump();
+  return write<std::vector<ClaimedCall>>([&](Database& db) -> Result<std::vector<ClaimedCall>> {
+    std::vector<ClaimedCall> out;
+    {
+      Query q = db.query(sql::k_claim);
+      q.bind(1, now).bind(2, skip).bind(3, limit);
+      while (true) {
+        FNQ_TRY_ASSIGN(bool row, q.step());
+        if (!row) {
+          break;
+        }
+        FNQ_TRY_ASSIGN(Call c, read_call(q));
+        out.push_back(ClaimedCall{std::move(c), std::string()});
+      }
+    }
+    // RETURNING gives rows in no particular order.
+    std::sort(out.begin(), out.end(), claim_order);
+    for (ClaimedCall& claimed : out) {
+      FNQ_TRY_ASSIGN(claimed.input, read_blob(db, claimed.call.id, BlobKind::input));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<FinishResult>> SqliteStore::finish(const std::vector<AttemptOutcome>& outcomes) {
+  for (const AttemptOutcome& o : outcomes) {
+    FNQ_TRY(check_outcome(o));
+  }
+  return write<std::vector<FinishResult>>([&](Database& db) -> Result<std::vector<FinishResult>> {
+    std::vector<FinishResult> out;
+    out.reserve(outcomes.size());
+    for (const AttemptOutcome& o : outcomes) {
+      FNQ_TRY_ASSIGN(FinishResult r, finish_one(db, o));
+      out.push_back(std::move(r));
+    }
+    return out;
+  });
+}
+
+Status SqliteStore::requeue(const std::string& id, int attempt) {
+  return m_writer->run([&](Database& db) -> Status {
+    Query q = db.query(
+        "UPDATE calls SET state = 'queued', attempt = attempt - 1, started_at = NULL "
+        "WHERE id = ?1 AND state = 'running' AND attempt = ?2 RETURNING id");
+    q.bind(1, id).bind(2, attempt);
+    FNQ_TRY_ASSIGN(bool row, q.step());
+    FNQ_TRY(q.run());
+    if (row) {
+      return {};
+    }
+    FNQ_TRY(load_call(db, id));  // not_found for an unknown id
+    return make_error(ErrorKind::conflict, "call " + id + " is not running attempt " +
+                                               std::to_string(attempt));
+  });
+}
+
+Result<RecoveryReport> SqliteStore::recover_interrupted(std::int64_t now) {
+  return write<RecoveryReport>([&](Database& db) -> Result<RecoveryReport> {
+    struct Interrupted {
+      std::string id;
+      int attempt;
+      int max_retries;
+    };
+    std::vector<Interrupted> running;
+    {
+      Query q = db.query(sql::k_running);
+      while (true) {
+        FNQ_TRY_ASSIGN(bool row, q.step());
+        if (!row) {
+          break;
+        }
+        running.push_back({q.text(0), q.int32(1), q.int32(2)});
+      }
+    }
+    RecoveryReport report;
+    Settlement s;
+    s.now = now;
+    for (const Interrupted& call : running) {
+      // The interrupted attempt counts: retry only while attempts remain.
+      if (call.attempt <= call.max_retries) {
+        Query q = db.query(
+            "UPDATE calls SET state = 'queued', started_at = NULL WHERE id = ?1");
+        q.bind(1, call.id);
+        FNQ_TRY(q.run());
+        report.retried.push_back(call.id);
+      } else {
+        FNQ_TRY(end_call(db, call.id, CallState::failed, k_no_retries_left, s));
+      }
+    }
+    report.failed = std::move(s.terminal_ids);
+    return report;
+  });
+}
+
+}  // namespace fnq

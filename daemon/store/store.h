@@ -1,0 +1,178 @@
+#pragma once
+// The queue's durable state. All SQL lives behind this interface, so that a
+// PostgreSQL store (many daemons sharing one queue) can sit beside SQLite.
+//
+// Every method is thread-safe. Writing methods return only after their
+// transaction is durably committed (group commit may batch several callers'
+// writes into one transaction; each caller still gets its own result).
+#include <cstdint>
+#include <memory>
+#include <tuple>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/model.h"
+#include "common/result.h"
+
+namespace fnq {
+
+// A call to insert. `call` carries function, priority, sync, key, needs,
+// input_from, run_at, max_retries (already resolved), exec_timeout,
+// callback (url only), request, created_at and id. The store derives the
+// initial state from needs and run_at.
+struct NewCall {
+  Call call;
+  std::string input;
+};
+
+struct SubmitResult {
+  Call call;
+  bool existing = false;  // an idempotent repeat: this is the earlier call
+};
+
+struct ClaimedCall {
+  Call call;  // state running, attempt already incremented, started_at set
+  std::string input;
+};
+
+// The outcome of one attempt, applied with the attempt as fencing token.
+struct AttemptOutcome {
+  std::string id;
+  int attempt = 0;
+  CallState state = CallState::failed;  // succeeded|failed|timed_out|cancelled
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+  std::optional<std::string> error;
+  std::string output;
+  bool output_truncated = false;
+  std::uint64_t output_size = 0;  // bytes the process wrote, even past the cap
+  std::string stderr_tail;
+  std::int64_t finished_at = 0;
+  // Set for a failed/timed_out attempt that is to be retried: the call goes
+  // back to `waiting` with run_at = retry_at (attempt kept; error kept).
+  std::optional<std::int64_t> retry_at;
+};
+
+struct FinishResult {
+  bool applied = false;  // false: the call was not running with that attempt
+  // Calls that became terminal in this transaction: this call (unless
+  // retried) and every dependent skipped because of it, transitively.
+  std::vector<std::string> terminal_ids;
+  bool released = false;  // some dependent may now be runnable
+};
+
+enum class CancelResult { cancelled, running, already_terminal };
+
+struct CallFilter {
+  std::optional<CallState> state;
+  std::optional<std::string> function;
+  std::optional<std::string> before;  // only ids < before (pagination)
+  int limit = 50;
+};
+
+struct RecoveryReport {
+  std::vector<std::string> retried;  // back to waiting/queued
+  std::vector<std::string> failed;   // terminal now (and their skipped dependents)
+};
+
+struct CallbackJob {
+  std::string id;
+  std::string url;
+  int attempts = 0;
+};
+
+struct StoreStats {
+  // (function, state) -> count
+  std::vector<std::tuple<std::string, CallState, std::int64_t>> counts;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Functions.
+  virtual Result<std::vector<Function>> list_functions() = 0;
+  virtual Result<Function> get_function(const std::string& name) = 0;  // not_found
+  virtual Result<bool> put_function(const Function& f) = 0;  // true: created
+  // Refused (conflict) while the function has non-terminal calls unless
+  // force, which cancels waiting/queued ones (their dependents are skipped)
+  // and returns the ids of running ones, which the caller must stop.
+  struct DeleteResult {
+    std::vector<std::string> terminal_ids;
+    std::vector<std::string> running_ids;
+  };
+  virtual Result<DeleteResult> delete_function(const std::string& name, bool force,
+                                               std::int64_t now) = 0;
+
+  // Calls. submit is all-or-nothing for the batch: unknown function or
+  // unknown needs/input_from id -> not_found error naming it; an existing
+  // (function, key) returns that call with existing=true. A call whose needs
+  // include an unsuccessful terminal call is stored as skipped at once.
+  virtual Result<std::vector<SubmitResult>> submit(std::vector<NewCall> calls) = 0;
+  virtual Result<Call> get_call(const std::string& id) = 0;  // not_found
+  // In the order asked; not_found names the first unknown id.
+  virtual Result<std::vector<Call>> get_calls(const std::vector<std::string>& ids) = 0;
+  // Full ids starting with prefix, at most limit of them, ascending.
+  virtual Result<std::vector<std::string>> find_ids(const std::string& prefix, int limit) = 0;
+  virtual Result<std::string> get_output(const std::string& id) = 0;
+  virtual Result<std::string> get_stderr(const std::string& id) = 0;
+  virtual Result<std::string> get_input(const std::string& id) = 0;
+  // Newest first.
+  virtual Result<std::vector<Call>> list_calls(const CallFilter& filter) = 0;
+
+  // Scheduling. promote_due turns waiting calls with no pending needs and
+  // run_at <= now into queued; returns the earliest run_at still in the
+  // future among such calls, if any.
+  virtual Result<std::optional<std::int64_t>> promote_due(std::int64_t now) = 0;
+  // Claims up to limit queued calls, sync first, then priority desc, run_at,
+  // id; skipping functions in `saturated`. Marks them running.
+  virtual Result<std::vector<ClaimedCall>> claim(std::int64_t now, int limit,
+                                                 const std::vector<std::string>& saturated) = 0;
+  // Applies several outcomes in one transaction.
+  virtual Result<std::vector<FinishResult>> finish(const std::vector<AttemptOutcome>& outcomes) = 0;
+  // Puts a running call back to queued without counting the attempt
+  // (graceful stop). Fenced by attempt.
+  virtual Status requeue(const std::string& id, int attempt) = 0;
+  // waiting/queued -> cancelled (dependents skipped; ids in terminal_ids).
+  virtual Result<CancelResult> cancel(const std::string& id, std::int64_t now,
+                                      std::vector<std::string>* terminal_ids) = 0;
+  // A terminal unsuccessful call goes back to queued under the same id
+  // (attempt counter continues; max_retries grows so one more attempt is
+  // allowed). conflict if it is not terminal or succeeded.
+  virtual Result<Call> retry(const std::string& id, std::int64_t now) = 0;
+  // At start: calls left running by an earlier daemon. Those with retries
+  // left go back to queued (the attempt counts); the others end failed with
+  // "daemon stopped while running; no retries left".
+  virtual Result<RecoveryReport> recover_interrupted(std::int64_t now) = 0;
+  // Deletes up to batch terminal calls finished before `before`; returns the count.
+  virtual Result<int> prune(std::int64_t before, int batch) = 0;
+
+  // Callbacks: terminal calls whose callback is pending and due.
+  virtual Result<std::vector<CallbackJob>> due_callbacks(std::int64_t now, int limit) = 0;
+  virtual Result<std::optional<std::int64_t>> next_callback_at() = 0;
+  // state: pending (then next_at is when to try again) | delivered | failed.
+  virtual Status record_callback(const std::string& id, const std::string& state, int attempts,
+                                 std::optional<int> last_status, std::int64_t next_at) = 0;
+
+  virtual Result<StoreStats> stats() = 0;
+  // Non-terminal calls per function currently running (for concurrency after restart).
+  virtual Result<std::int64_t> count_in_state(CallState state) = 0;
+};
+
+struct SqliteOptions {
+  std::string path;
+  bool synchronous_full = true;  // false: synchronous=NORMAL
+  int readers = 4;               // read connections in the pool
+  // 0: no limit. Otherwise writes that would grow the database past this
+  // many bytes fail with disk_full (PRAGMA max_page_count); tests use it to
+  // simulate a full disk.
+  std::uint64_t max_size_bytes = 0;
+};
+
+// Opens (creating if absent) and migrates the database. Refuses, with a clear
+// message, a file that is not an fnq database, one newer than this binary, a
+// corrupt one, and one locked by another fnqd (an exclusive lock file beside it).
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& opts);
+
+}  // namespace fnq

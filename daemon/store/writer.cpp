@@ -1,0 +1,127 @@
+#include "daemon/store/writer.h"
+
+#include <exception>
+#include <string>
+#include <utility>
+
+namespace fnq {
+namespace {
+
+// Bounds one transaction, so that a flood of writers still sees commits
+// (and the WAL checkpoints) at a steady pace.
+constexpr std::size_t k_max_batch = 256;
+
+}  // namespace
+
+Writer::Writer(Database db) : m_db(std::move(db)), m_thread([this] { loop(); }) {}
+
+Writer::~Writer() {
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_stopping = true;
+  }
+  m_wake.notify_one();
+  m_thread.join();
+}
+
+Status Writer::run(Task task) {
+  Pending pending;
+  pending.task = std::move(task);
+  std::unique_lock<std::mutex> lock(m_mutex);
+  if (m_stopping) {
+    return make_error(ErrorKind::shutting_down, "the store is closing");
+  }
+  m_queue.push_back(&pending);
+  m_wake.notify_one();
+  pending.done_cv.wait(lock, [&] { return pending.done; });
+  return pending.result;
+}
+
+void Writer::loop() {
+  std::vector<Pending*> batch;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(m_mutex);
+      m_wake.wait(lock, [&] { return m_stopping || !m_queue.empty(); });
+      if (m_queue.empty()) {
+        return;  // stopping, and nothing left to run
+      }
+      while (!m_queue.empty() && batch.size() < k_max_batch) {
+        batch.push_back(m_queue.front());
+        m_queue.pop_front();
+      }
+    }
+    run_batch(batch);
+    {
+      std::lock_guard<std::mutex> lock(m_mutex);
+      for (Pending* p : batch) {
+        p->done = true;
+        p->done_cv.notify_one();
+      }
+    }
+    batch.clear();
+  }
+}
+
+void Writer::run_batch(const std::vector<Pending*>& batch) {
+  Status begun = m_db.run("BEGIN IMMEDIATE");
+  if (!begun.ok()) {
+    for (Pending* p : batch) {
+      p->result = begun;
+    }
+    return;
+  }
+  std::size_t ran = 0;
+  bool lost = false;
+  for (; ran < batch.size() && !lost; ++ran) {
+    lost = !run_in_savepoint(*batch[ran]);
+  }
+  Status committed = lost ? Status(batch[ran - 1]->result.error()) : m_db.run("COMMIT");
+  if (!committed.ok() && !sqlite3_get_autocommit(m_db.handle())) {
+    (void)m_db.run("ROLLBACK");
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Pending* p = batch[i];
+    if (i >= ran) {
+      // Not run because the transaction was lost: the caller may try again.
+      p->result = make_error(committed.error().kind, "not written: " + committed.error().message);
+    } else if (!committed.ok() && p->result.ok()) {
+      p->result = committed;
+    }
+  }
+}
+
+bool Writer::run_in_savepoint(Pending& p) {
+  p.result = m_db.run("SAVEPOINT task");
+  if (!p.result.ok()) {
+    return !sqlite3_get_autocommit(m_db.handle());
+  }
+  try {
+    p.result = p.task(m_db);
+  } catch (const std::exception& e) {
+    // A bug in a task; keep the writer (and every other caller) alive.
+    p.result = make_error(ErrorKind::internal, std::string("store task failed: ") + e.what());
+  }
+  if (sqlite3_get_autocommit(m_db.handle())) {
+    // SQLite rolled back the whole transaction (e.g. on an I/O error).
+    if (p.result.ok()) {
+      p.result = make_error(ErrorKind::internal, "transaction ended inside a store task");
+    }
+    return false;
+  }
+  if (p.result.ok()) {
+    Status released = m_db.run("RELEASE task");
+    if (!released.ok()) {
+      p.result = released;
+    }
+    return released.ok();
+  }
+  // Undo only this task's changes; the savepoint itself is then released.
+  Status undone = m_db.run("ROLLBACK TO task");
+  if (undone.ok()) {
+    undone = m_db.run("RELEASE task");
+  }
+  return undone.ok();
+}
+
+}  // namespace fnq

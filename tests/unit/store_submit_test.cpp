@@ -1,0 +1,313 @@
+// Submitting calls, idempotency, group commit under concurrency, and reads.
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "store_test_fixture.h"
+
+namespace fnq::test {
+namespace {
+
+using SubmitTest = StoreTest;
+
+TEST_F(SubmitTest, RoundTripKeepsEveryField) {
+  NewCall nc = make_call("fn", "hello");
+  nc.call.priority = 7;
+  nc.call.sync = true;
+  nc.call.key = "k1";
+  nc.call.max_retries = 3;
+  nc.call.exec_timeout = Millis(1500);
+  nc.call.callback = CallbackInfo{"http://127.0.0.1:9/done", "pending", 0, std::nullopt};
+  nc.call.request.method = "PUT";
+  nc.call.request.path = "/a/b";
+  nc.call.request.query = "x=1";
+  nc.call.request.headers = {{"Content-Type", "text/plain"}};
+  std::string id = nc.call.id;
+  Call stored = submit(nc);
+  EXPECT_EQ(stored.id, id);
+  EXPECT_EQ(stored.state, CallState::queued);
+
+  Call c = get(id);
+  EXPECT_EQ(c.function, "fn");
+  EXPECT_EQ(c.state, CallState::queued);
+  EXPECT_EQ(c.attempt, 0);
+  EXPECT_EQ(c.max_retries, 3);
+  EXPECT_EQ(c.priority, 7);
+  EXPECT_TRUE(c.sync);
+  EXPECT_EQ(c.key, std::optional<std::string>("k1"));
+  EXPECT_EQ(c.created_at, k_t0);
+  EXPECT_EQ(c.run_at, k_t0);
+  EXPECT_FALSE(c.started_at);
+  EXPECT_FALSE(c.finished_at);
+  EXPECT_EQ(c.exec_timeout, std::optional<Millis>(Millis(1500)));
+  EXPECT_EQ(c.input_size, 5u);
+  ASSERT_TRUE(c.callback);
+  EXPECT_EQ(c.callback->url, "http://127.0.0.1:9/done");
+  EXPECT_EQ(c.callback->state, "pending");
+  EXPECT_EQ(c.request.method, "PUT");
+  EXPECT_EQ(c.request.path, "/a/b");
+  EXPECT_EQ(c.request.query, "x=1");
+  ASSERT_EQ(c.request.headers.size(), 1u);
+  EXPECT_EQ(c.request.headers[0].second, "text/plain");
+  EXPECT_EQ(m_store->get_input(id).value(), "hello");
+  EXPECT_EQ(m_store->get_output(id).value(), "");
+  EXPECT_EQ(m_store->get_stderr(id).value(), "");
+}
+
+TEST_F(SubmitTest, BinaryInputSurvives) {
+  std::string input("a\0b\xff", 4);
+  std::string id = submit_id("fn", input);
+  EXPECT_EQ(m_store->get_input(id).value(), input);
+}
+
+TEST_F(SubmitTest, FutureRunAtWaits) {
+  NewCall nc = make_call();
+  nc.call.run_at = k_t0 + 5000;
+  EXPECT_EQ(submit(nc).state, CallState::waiting);
+}
+
+TEST_F(SubmitTest, UnknownIdsAreNotFound) {
+  auto c = m_store->get_call("019a0000-0000-7000-8000-000000000000");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().kind, ErrorKind::not_found);
+  EXPECT_EQ(m_store->get_output("nope").error().kind, ErrorKind::not_found);
+}
+
+TEST_F(SubmitTest, GetCallsKeepsTheOrderAskedAndNamesTheUnknownId) {
+  std::string a = submit_id();
+  std::string b = submit_id();
+  std::string c = submit_id();
+  auto calls = m_store->get_calls({c, a, b});
+  ASSERT_TRUE(calls.ok());
+  ASSERT_EQ(calls->size(), 3u);
+  EXPECT_EQ((*calls)[0].id, c);
+  EXPECT_EQ((*calls)[1].id, a);
+  EXPECT_EQ((*calls)[2].id, b);
+
+  auto missing = m_store->get_calls({a, "missing-id", b});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, ErrorKind::not_found);
+  EXPECT_NE(missing.error().message.find("missing-id"), std::string::npos);
+}
+
+TEST_F(SubmitTest, UnknownFunctionIsRefused) {
+  auto r = m_store->submit({make_call("nosuch")});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::not_found);
+  EXPECT_EQ(r.error().message, "unknown function 'nosuch'");
+}
+
+TEST_F(SubmitTest, BatchIsAllOrNothing) {
+  NewCall good = make_call();
+  NewCall bad = make_call();
+  bad.call.needs = {"019a0000-0000-7000-8000-00000000beef"};
+  auto r = m_store->submit({good, bad});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::not_found);
+  EXPECT_EQ(r.error().message, "unknown call '019a0000-0000-7000-8000-00000000beef' in needs");
+  EXPECT_EQ(m_store->get_call(good.call.id).error().kind, ErrorKind::not_found);
+}
+
+TEST_F(SubmitTest, BatchCanNeedAnEarlierCallOfTheSameBatch) {
+  NewCall first = make_call();
+  NewCall second = make_call();
+  second.call.input_from = first.call.id;
+  auto r = m_store->submit({first, second});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ((*r)[1].call.state, CallState::waiting);
+  EXPECT_EQ((*r)[1].call.needs, std::vector<std::string>{first.call.id});
+}
+
+TEST_F(SubmitTest, IdempotencyKeyReturnsTheExistingCall) {
+  NewCall first = make_call("fn", "one");
+  first.call.key = "job-1";
+  Call a = submit(first);
+
+  NewCall again = make_call("fn", "two");
+  again.call.key = "job-1";
+  auto r = m_store->submit({again});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE((*r)[0].existing);
+  EXPECT_EQ((*r)[0].call.id, a.id);
+  EXPECT_EQ(m_store->get_call(again.call.id).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(m_store->get_input(a.id).value(), "one");
+
+  // A repeat is answered even if its needs are gone (pruned) by now.
+  NewCall late = make_call();
+  late.call.key = "job-1";
+  late.call.needs = {"019a0000-0000-7000-8000-000000000009"};
+  auto r3 = m_store->submit({late});
+  ASSERT_TRUE(r3.ok()) << r3.error().message;
+  EXPECT_EQ((*r3)[0].call.id, a.id);
+
+  // The same key for another function is another call.
+  NewCall other = make_call("other");
+  other.call.key = "job-1";
+  auto r2 = m_store->submit({other});
+  ASSERT_TRUE(r2.ok());
+  EXPECT_FALSE((*r2)[0].existing);
+}
+
+TEST_F(SubmitTest, ConcurrentSubmitsOfOneKeyCreateOneCall) {
+  constexpr int k_threads = 20;
+  std::vector<std::string> ids(k_threads);
+  std::atomic<int> created{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < k_threads; ++i) {
+    threads.emplace_back([&, i] {
+      NewCall nc = make_call();
+      nc.call.key = "same";
+      auto r = m_store->submit({nc});
+      ASSERT_TRUE(r.ok()) << r.error().message;
+      ids[i] = (*r)[0].call.id;
+      if (!(*r)[0].existing) {
+        ++created;
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 1u);
+  EXPECT_EQ(m_store->count_in_state(CallState::queued).value(), 1);
+}
+
+TEST_F(SubmitTest, ConcurrentSubmitsAllCommit) {
+  constexpr int k_threads = 8;
+  constexpr int k_per_thread = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < k_threads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < k_per_thread; ++i) {
+        auto r = m_store->submit({make_call("fn", "x")});
+        if (!r.ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(m_store->count_in_state(CallState::queued).value(), k_threads * k_per_thread);
+}
+
+TEST_F(SubmitTest, AFailingSubmitDoesNotDisturbOthersInTheSameBatch) {
+  // Group commit puts concurrent writers in one transaction; each gets its
+  // own result.
+  constexpr int k_threads = 8;
+  constexpr int k_per_thread = 10;
+  std::vector<std::thread> threads;
+  std::atomic<int> good_failed{0};
+  std::atomic<int> bad_passed{0};
+  for (int t = 0; t < k_threads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < k_per_thread; ++i) {
+        bool bad = (t + i) % 2 == 0;
+        auto r = m_store->submit({make_call(bad ? "nosuch" : "fn")});
+        if (bad && r.ok()) {
+          ++bad_passed;
+        }
+        if (!bad && !r.ok()) {
+          ++good_failed;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(good_failed.load(), 0);
+  EXPECT_EQ(bad_passed.load(), 0);
+  EXPECT_EQ(m_store->count_in_state(CallState::queued).value(), k_threads * k_per_thread / 2);
+}
+
+TEST_F(SubmitTest, FindIdsByPrefix) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    ids.push_back(submit_id());
+  }
+  // UUIDv7 ids made within one millisecond or a few share their first 8 hex digits.
+  auto all = m_store->find_ids(ids[0].substr(0, 8), 10);
+  ASSERT_TRUE(all.ok());
+  EXPECT_GE(all->size(), 1u);
+  auto exact = m_store->find_ids(ids[1], 10);
+  ASSERT_TRUE(exact.ok());
+  EXPECT_EQ(*exact, std::vector<std::string>{ids[1]});
+  EXPECT_TRUE(m_store->find_ids("ffffffff", 10)->empty());
+  EXPECT_EQ(m_store->find_ids("", 2)->size(), 2u);
+}
+
+TEST_F(SubmitTest, ListNewestFirstWithFiltersAndPages) {
+  std::vector<std::string> fn_ids;
+  for (int i = 0; i < 5; ++i) {
+    fn_ids.push_back(submit_id("fn"));
+  }
+  std::string other_id = submit_id("other");
+  run_to(fn_ids[0], CallState::succeeded);  // the oldest is claimed first
+
+  CallFilter all;
+  auto page = m_store->list_calls(all);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 6u);
+  EXPECT_EQ((*page)[0].id, other_id);
+  EXPECT_EQ((*page)[5].id, fn_ids[0]);
+
+  CallFilter by_function;
+  by_function.function = "fn";
+  by_function.limit = 2;
+  auto p1 = m_store->list_calls(by_function).value();
+  ASSERT_EQ(p1.size(), 2u);
+  EXPECT_EQ(p1[0].id, fn_ids[4]);
+  EXPECT_EQ(p1[1].id, fn_ids[3]);
+  by_function.before = p1[1].id;
+  auto p2 = m_store->list_calls(by_function).value();
+  ASSERT_EQ(p2.size(), 2u);
+  EXPECT_EQ(p2[0].id, fn_ids[2]);
+  EXPECT_EQ(p2[1].id, fn_ids[1]);
+
+  CallFilter succeeded;
+  succeeded.state = CallState::succeeded;
+  auto done = m_store->list_calls(succeeded).value();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].id, fn_ids[0]);
+
+  CallFilter queued_other;
+  queued_other.state = CallState::queued;
+  queued_other.function = "other";
+  auto q = m_store->list_calls(queued_other).value();
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].id, other_id);
+
+  CallFilter succeeded_other;
+  succeeded_other.state = CallState::succeeded;
+  succeeded_other.function = "other";
+  EXPECT_TRUE(m_store->list_calls(succeeded_other)->empty());
+}
+
+TEST_F(SubmitTest, FunctionsCanBeAddedReadUpdatedAndListed) {
+  Function f;
+  f.name = "resize";
+  f.command = {"convert", "-"};
+  f.concurrency = 2;
+  EXPECT_TRUE(m_store->put_function(f).value());
+  f.concurrency = 3;
+  EXPECT_FALSE(m_store->put_function(f).value());
+  auto got = m_store->get_function("resize");
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->command, f.command);
+  EXPECT_EQ(got->concurrency, std::optional<int>(3));
+  auto names = m_store->list_functions().value();
+  ASSERT_EQ(names.size(), 3u);
+  EXPECT_EQ(names[0].name, "fn");
+  EXPECT_EQ(names[2].name, "resize");
+  EXPECT_EQ(m_store->get_function("nope").error().kind, ErrorKind::not_found);
+  f.name = "Bad Name";
+  EXPECT_EQ(m_store->put_function(f).error().kind, ErrorKind::invalid_input);
+}
+
+}  // namespace
+}  // namespace fnq::test
