@@ -18,8 +18,9 @@ class HttpApi final : public Api {
 };
 
 Result<HttpResponse> exchange(Api& api, const ApiRequest& request) {
-  std::string body = request.body ? request.body->dump(-1, ' ', false, json::error_handler_t::replace)
-                                  : std::string();
+  std::string body = request.body
+                         ? request.body->dump(-1, ' ', false, json::error_handler_t::replace)
+                         : std::string();
   auto response = api.send(request.method, request.path, body, request.timeout);
   if (!response.ok()) {
     return response.error();

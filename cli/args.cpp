@@ -57,8 +57,8 @@ Checked<std::pair<std::string, std::string>> parse_header(std::string_view text)
     name_ok = name_ok && is_token_char(c);
   }
   if (colon == std::string_view::npos || !name_ok) {
-    return usage_failure("invalid header '" + std::string(text) + "'",
-                         "expected 'Name: value'", "e.g. -H 'Content-Type: image/png'");
+    return usage_failure("invalid header '" + std::string(text) + "'", "expected 'Name: value'",
+                         "e.g. -H 'Content-Type: image/png'");
   }
   return std::pair{std::string(name), std::string(trim(text.substr(colon + 1)))};
 }

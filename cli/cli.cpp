@@ -139,9 +139,9 @@ int run_cli(std::vector<std::string> args, Context& ctx) {
     ctx.out() << "fnq " << k_version << '\n';
     return k_exit_ok;
   }
-  Outcome outcome = action ? run_action(action)
-                           : Outcome(usage_failure("no command given", "",
-                                                   "'fnq --help' lists the commands"));
+  Outcome outcome =
+      action ? run_action(action)
+             : Outcome(usage_failure("no command given", "", "'fnq --help' lists the commands"));
   if (!ctx.out().flush()) {
     outcome.add(Failure{k_exit_io_error, "cannot write to stdout", "", ""});
   }

@@ -96,8 +96,9 @@ std::optional<Failure> write_outputs(Context& ctx, const std::vector<Call>& call
     if (call.output_size == 0) {
       continue;
     }
-    auto bytes = ctx.fetch_raw(ApiRequest{"GET", "/v1/calls/" + call.id + "/output", {}, k_request_timeout},
-                               "cannot get the output of call " + call.id, Subject::call);
+    auto bytes =
+        ctx.fetch_raw(ApiRequest{"GET", "/v1/calls/" + call.id + "/output", {}, k_request_timeout},
+                      "cannot get the output of call " + call.id, Subject::call);
     if (!bytes.ok()) {
       return bytes.failure();
     }
@@ -133,7 +134,10 @@ Failure unfinished_failure(const std::vector<Call>& calls, std::optional<Millis>
 class AwaitLoop {
  public:
   AwaitLoop(Context& ctx, const std::vector<std::string>& ids, std::optional<Millis> timeout)
-      : m_ctx(ctx), m_ids(ids), m_timeout(timeout), m_start(Clock::now()),
+      : m_ctx(ctx),
+        m_ids(ids),
+        m_timeout(timeout),
+        m_start(Clock::now()),
         m_progress(ctx.err(), ctx.terminal().stderr_tty) {}
 
   Checked<WaitResult> run() {

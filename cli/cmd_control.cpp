@@ -60,8 +60,8 @@ CLI::App* add_cancel_command(CLI::App& app, ControlOptions& o) {
 }
 
 CLI::App* add_retry_command(CLI::App& app, ControlOptions& o) {
-  auto* cmd = app.add_subcommand(
-      "retry", "Run finished unsuccessful calls again, under the same IDs");
+  auto* cmd =
+      app.add_subcommand("retry", "Run finished unsuccessful calls again, under the same IDs");
   cmd->add_option("id", o.ids, "Call IDs (or unique prefixes of 8+ characters)")
       ->required()
       ->type_name("ID");

@@ -164,8 +164,9 @@ Checked<Function> build_function(const FnAddOptions& o) {
 }
 
 Checked<json> put_function(Context& ctx, const Function& f, Outcome& outcome) {
-  auto reply = ctx.fetch_json(ApiRequest{"PUT", function_path(f.name), to_json(f), k_request_timeout},
-                              "cannot save function '" + f.name + "'", Subject::function);
+  auto reply =
+      ctx.fetch_json(ApiRequest{"PUT", function_path(f.name), to_json(f), k_request_timeout},
+                     "cannot save function '" + f.name + "'", Subject::function);
   if (!reply.ok()) {
     return reply.failure();
   }
@@ -203,7 +204,8 @@ Outcome run_fn_ls(Context& ctx) {
   Table table({"NAME", "COMMAND", "CONCURRENCY", "TIMEOUT"}, ctx.terminal().color);
   for (const auto& fn : reply->body.at("functions")) {
     table.add_row({Cell{json_text(fn, "name"), ""}, Cell{command_text(fn), ""},
-                   Cell{json_text(fn, "concurrency"), ""}, Cell{json_text(fn, "exec_timeout"), ""}});
+                   Cell{json_text(fn, "concurrency"), ""},
+                   Cell{json_text(fn, "exec_timeout"), ""}});
   }
   ctx.out() << table.render();
   return {};
@@ -242,9 +244,9 @@ Outcome run_fn_rm(Context& ctx, const FnNameOptions& o) {
   Outcome outcome;
   std::size_t cancelled = reply->body.value("cancelled", json::array()).size();
   outcome.notes.push_back("function '" + o.name + "' deleted" +
-                          (cancelled > 0 ? "; " + std::to_string(cancelled) +
-                                               " unfinished calls cancelled"
-                                         : std::string()));
+                          (cancelled > 0
+                               ? "; " + std::to_string(cancelled) + " unfinished calls cancelled"
+                               : std::string()));
   return outcome;
 }
 

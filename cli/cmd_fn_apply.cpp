@@ -42,14 +42,14 @@ FunctionFile parse_function_file(const std::string& label, const std::string& te
   try {
     doc = json::parse(text);
   } catch (const json::parse_error& e) {
-    file.failures.push_back(Failure{k_exit_bad_input, "malformed JSON in " + label,
-                                    parse_error_text(e.what()), ""});
+    file.failures.push_back(
+        Failure{k_exit_bad_input, "malformed JSON in " + label, parse_error_text(e.what()), ""});
     return file;
   }
   if (!doc.is_object() && !doc.is_array()) {
-    file.failures.push_back(Failure{k_exit_bad_input, "cannot apply " + label,
-                                    "expected a function definition (an object) or an array of them",
-                                    ""});
+    file.failures.push_back(
+        Failure{k_exit_bad_input, "cannot apply " + label,
+                "expected a function definition (an object) or an array of them", ""});
     return file;
   }
   bool is_array = doc.is_array();
@@ -64,10 +64,9 @@ FunctionFile parse_function_file(const std::string& label, const std::string& te
       continue;
     }
     if (!names.insert(f->name).second) {
-      file.failures.push_back(Failure{k_exit_bad_input,
-                                      "invalid function definition in " + where(label, is_array, i),
-                                      "name: '" + f->name + "' is defined twice",
-                                      "nothing was applied"});
+      file.failures.push_back(
+          Failure{k_exit_bad_input, "invalid function definition in " + where(label, is_array, i),
+                  "name: '" + f->name + "' is defined twice", "nothing was applied"});
       continue;
     }
     file.functions.push_back(std::move(*f));

@@ -1,8 +1,8 @@
 // fnq status, fnq list, fnq output, fnq logs: look at calls.
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/text.h"
 #include "cli/output.h"
+#include "cli/text.h"
 #include "common/timeutil.h"
 
 namespace fnq::cli {
@@ -28,8 +28,9 @@ Outcome write_raw(Context& ctx, const CallIdOptions& o, const char* what, const 
   if (!id.ok()) {
     return id.failure();
   }
-  auto bytes = ctx.fetch_raw(ApiRequest{"GET", "/v1/calls/" + *id + "/" + part, {}, k_request_timeout},
-                             std::string("cannot get the ") + what + " of call " + *id, Subject::call);
+  auto bytes =
+      ctx.fetch_raw(ApiRequest{"GET", "/v1/calls/" + *id + "/" + part, {}, k_request_timeout},
+                    std::string("cannot get the ") + what + " of call " + *id, Subject::call);
   if (!bytes.ok()) {
     return bytes.failure();
   }
@@ -81,7 +82,8 @@ CLI::App* add_list_command(CLI::App& app, ListOptions& o) {
       ->type_name("ID");
   cmd->footer(
       "Columns: ID, FUNCTION, STATE, EXIT, CREATED (local time), DURATION.\n"
-      "With --json, prints the daemon's answer: {\"calls\": [...], \"next_before\": ID or null}.\n\n"
+      "With --json, prints the daemon's answer: {\"calls\": [...], \"next_before\": ID or "
+      "null}.\n\n"
       "Example:\n"
       "  fnq list --state failed --limit 20");
   return cmd;
@@ -176,8 +178,8 @@ Outcome run_list(Context& ctx, const ListOptions& o) {
   if (!path.ok()) {
     return path.failure();
   }
-  auto reply = ctx.fetch_json(ApiRequest{"GET", *path, {}, k_request_timeout},
-                              "cannot list calls", Subject::other);
+  auto reply = ctx.fetch_json(ApiRequest{"GET", *path, {}, k_request_timeout}, "cannot list calls",
+                              Subject::other);
   if (!reply.ok()) {
     return reply.failure();
   }

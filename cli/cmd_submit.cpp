@@ -10,8 +10,8 @@ namespace {
 
 void add_call_options(CLI::App& cmd, SubmitOptions& o) {
   cmd.add_option("function", o.function, "The function to call")->required()->type_name("FN");
-  auto* data = cmd.add_option("-d,--data", o.input.data, "The input, given inline")
-                   ->type_name("DATA");
+  auto* data =
+      cmd.add_option("-d,--data", o.input.data, "The input, given inline")->type_name("DATA");
   auto* file = cmd.add_option("-f,--file", o.input.file, "Read the input from FILE ('-': stdin)")
                    ->type_name("FILE");
   data->excludes(file);

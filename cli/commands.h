@@ -3,11 +3,10 @@
 // what it does. add_*_command defines a subcommand bound to an options
 // struct (tests parse into these); run_* does the work and returns an
 // Outcome that run() reports.
+#include <CLI/CLI.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/context.h"
 #include "cli/failure.h"

@@ -21,7 +21,10 @@ Terminal Terminal::detect() {
 
 Context::Context(std::istream& in, std::ostream& out, std::ostream& err, Terminal terminal,
                  ApiFactory api_factory)
-    : m_in(in), m_out(out), m_err(err), m_terminal(terminal),
+    : m_in(in),
+      m_out(out),
+      m_err(err),
+      m_terminal(terminal),
       m_api_factory(std::move(api_factory)) {}
 
 Result<Api*> Context::connect() {

@@ -9,17 +9,17 @@
 namespace fnq::cli {
 
 inline constexpr int k_exit_ok = 0;
-inline constexpr int k_exit_failure = 1;          // anything not below; a call failed without a code
-inline constexpr int k_exit_usage = 64;           // EX_USAGE: bad arguments, bad duration, bad ID
-inline constexpr int k_exit_bad_input = 65;       // EX_DATAERR: malformed JSON, invalid name, HTTP 400
-inline constexpr int k_exit_no_input = 66;        // EX_NOINPUT: unknown call ID, unreadable input file
-inline constexpr int k_exit_unavailable = 69;     // EX_UNAVAILABLE: fnqd unreachable or stopping
-inline constexpr int k_exit_io_error = 74;        // EX_IOERR: stdout could not be written
-inline constexpr int k_exit_wait_timeout = 75;    // EX_TEMPFAIL: --timeout passed first
-inline constexpr int k_exit_unauthorized = 77;    // EX_NOPERM: token refused or unreadable
-inline constexpr int k_exit_call_timed_out = 124; // as timeout(1)
-inline constexpr int k_exit_call_cancelled = 125; // cancelled or skipped
-inline constexpr int k_exit_signal_base = 128;    // killed by signal N: 128+N, as the shell
+inline constexpr int k_exit_failure = 1;       // anything not below; a call failed without a code
+inline constexpr int k_exit_usage = 64;        // EX_USAGE: bad arguments, bad duration, bad ID
+inline constexpr int k_exit_bad_input = 65;    // EX_DATAERR: malformed JSON, invalid name, HTTP 400
+inline constexpr int k_exit_no_input = 66;     // EX_NOINPUT: unknown call ID, unreadable input file
+inline constexpr int k_exit_unavailable = 69;  // EX_UNAVAILABLE: fnqd unreachable or stopping
+inline constexpr int k_exit_io_error = 74;     // EX_IOERR: stdout could not be written
+inline constexpr int k_exit_wait_timeout = 75;     // EX_TEMPFAIL: --timeout passed first
+inline constexpr int k_exit_unauthorized = 77;     // EX_NOPERM: token refused or unreadable
+inline constexpr int k_exit_call_timed_out = 124;  // as timeout(1)
+inline constexpr int k_exit_call_cancelled = 125;  // cancelled or skipped
+inline constexpr int k_exit_signal_base = 128;     // killed by signal N: 128+N, as the shell
 
 // 0 for a succeeded call; the table of SPEC §5 for a terminal one; 75 for
 // one that has not finished.

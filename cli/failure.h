@@ -43,7 +43,7 @@ void print_outcome(std::ostream& err, const Outcome& outcome);
 template <class T>
 class [[nodiscard]] Checked {
  public:
-  Checked(T value) : m_v(std::in_place_index<0>, std::move(value)) {}      // NOLINT
+  Checked(T value) : m_v(std::in_place_index<0>, std::move(value)) {}            // NOLINT
   Checked(Failure failure) : m_v(std::in_place_index<1>, std::move(failure)) {}  // NOLINT
   bool ok() const { return m_v.index() == 0; }
   T& value() { return std::get<0>(m_v); }

@@ -1,11 +1,11 @@
 #include "cli/input.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
-
-#include <sys/stat.h>
 
 #include "common/encoding.h"
 

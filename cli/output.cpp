@@ -126,7 +126,8 @@ std::string shell_join(const std::vector<std::string>& argv) {
       out += ' ';
     }
     bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("-_./:=%+,@").find(c) != std::string_view::npos;
+      return std::isalnum(static_cast<unsigned char>(c)) ||
+             std::string_view("-_./:=%+,@").find(c) != std::string_view::npos;
     });
     if (plain) {
       out += arg;

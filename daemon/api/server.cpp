@@ -1,5 +1,9 @@
 #include "daemon/api/server.h"
 
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -79,6 +83,32 @@ httplib::Server::HandlerResponse pre_route(ApiContext& ctx, const httplib::Reque
     }
   }
   return httplib::Server::HandlerResponse::Unhandled;
+}
+
+// httplib does not say why a bind failed; try it once more to learn errno.
+std::string bind_failure_reason(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* list = nullptr;
+  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &list) != 0 || !list) {
+    return "cannot resolve host '" + host + "'";
+  }
+  std::string why = "cannot bind";
+  int fd = socket(list->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0) {
+    int yes = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    if (::bind(fd, list->ai_addr, list->ai_addrlen) != 0) {
+      why = std::strerror(errno);
+    }
+    close(fd);
+  }
+  freeaddrinfo(list);
+  for (auto& c : why) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return why;
 }
 
 }  // namespace
@@ -184,6 +214,12 @@ ApiServer::ApiServer(ApiContext& ctx) : m_ctx(ctx), m_server(std::make_unique<ht
   int threads = ctx.config.http_threads;
   s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   s.set_tcp_nodelay(true);  // else every answer waits ~40ms for a delayed ACK
+  // httplib's default adds SO_REUSEPORT, which would let a second fnqd share
+  // the port silently; a taken port must be an error.
+  s.set_socket_options([](httplib::socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   s.set_keep_alive_max_count(100000);
   s.set_keep_alive_timeout(5);
   auto rt = ctx.config.read_timeout;
@@ -219,13 +255,9 @@ ApiServer::~ApiServer() = default;
 Result<int> ApiServer::bind() {
   const auto& host = m_ctx.config.listen_host;
   int port = m_ctx.config.listen_port;
-  errno = 0;
   int bound = port == 0 ? m_server->bind_to_any_port(host) : (m_server->bind_to_port(host, port) ? port : -1);
   if (bound < 0) {
-    std::string why = errno ? std::strerror(errno) : "cannot bind";
-    for (auto& c : why) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
+    std::string why = bind_failure_reason(host, port);
     return make_error(ErrorKind::io, "cannot listen on " + m_ctx.config.listen_address() + ": " + why);
   }
   return bound;

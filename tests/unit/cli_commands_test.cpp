@@ -79,6 +79,7 @@ class CliCommands : public ::testing::Test {
   int run(std::vector<std::string> args) {
     Context ctx(m_in, m_out, m_err, m_terminal,
                 [this](const GlobalOptions&) -> Result<std::unique_ptr<Api>> {
+                  ++m_connects;
                   if (m_unreachable) {
                     return make_error(ErrorKind::unavailable,
                                       "cannot find fnqd: /s/fnqd.json does not exist (is fnqd "
@@ -109,6 +110,7 @@ class CliCommands : public ::testing::Test {
   std::vector<Sent> m_sent;
   Handler m_handler;
   bool m_unreachable = false;
+  int m_connects = 0;
 };
 
 TEST_F(CliCommands, SubmitPrintsOnlyTheId) {
@@ -119,12 +121,14 @@ TEST_F(CliCommands, SubmitPrintsOnlyTheId) {
   ASSERT_EQ(m_sent.size(), 1u);
   EXPECT_EQ(m_sent[0].method, "POST");
   EXPECT_EQ(m_sent[0].path, "/v1/calls");
-  EXPECT_EQ(m_sent[0].json_body(), (json{{"function", "resize"}, {"input", "hi"}, {"priority", 3}}));
+  EXPECT_EQ(m_sent[0].json_body(),
+            (json{{"function", "resize"}, {"input", "hi"}, {"priority", 3}}));
 }
 
 TEST_F(CliCommands, SubmitReadsStdinOnlyWhenNotATerminal) {
   m_in.str("from a pipe");
-  script({reply(202, call_json(k_id1, CallState::queued)), reply(202, call_json(k_id1, CallState::queued))});
+  script({reply(202, call_json(k_id1, CallState::queued)),
+          reply(202, call_json(k_id1, CallState::queued))});
   EXPECT_EQ(run({"submit", "resize"}), 0);
   EXPECT_FALSE(m_sent[0].json_body().contains("input"));
   m_terminal.stdin_tty = false;
@@ -143,8 +147,9 @@ TEST_F(CliCommands, SubmitBinaryFileGoesAsBase64) {
 TEST_F(CliCommands, SubmitLinesIsOneBatch) {
   m_in.str("a.png\n\nb.png\n");
   m_terminal.stdin_tty = false;
-  script({reply(202, json{{"calls", {call_json(k_id1, CallState::queued),
-                                     call_json(k_id2, CallState::queued)}}})});
+  script({reply(
+      202, json{{"calls",
+                 {call_json(k_id1, CallState::queued), call_json(k_id2, CallState::queued)}}})});
   EXPECT_EQ(run({"submit", "resize", "--lines", "--retries", "1"}), 0);
   EXPECT_EQ(m_out.str(), std::string(k_id1) + "\n" + k_id2 + "\n");
   ASSERT_EQ(m_sent.size(), 1u);
@@ -180,7 +185,8 @@ TEST_F(CliCommands, UnreachableAndRefusedToken) {
   m_err.str("");
   script({reply(401, json{{"error", "missing or wrong token"}})});
   EXPECT_EQ(run({"ping"}), 77);
-  EXPECT_EQ(m_err.str().rfind("fnq: error: fnqd refused the token: missing or wrong token (", 0), 0u);
+  EXPECT_EQ(m_err.str().rfind("fnq: error: fnqd refused the token: missing or wrong token (", 0),
+            0u);
 }
 
 TEST_F(CliCommands, UsageErrors) {
@@ -227,11 +233,13 @@ TEST_F(CliCommands, StatusJsonIsAlwaysAnArray) {
 }
 
 TEST_F(CliCommands, AwaitWritesOutputsInOrderAndPassesOnTheFirstFailure) {
-  json running = {{"done", false},
-                  {"calls", {call_json(k_id1, CallState::running), call_json(k_id2, CallState::queued)}}};
-  json done = {{"done", true},
-               {"calls", {call_json(k_id1, CallState::failed, 3, 4),
-                          call_json(k_id2, CallState::succeeded, 0, 3)}}};
+  json running = {
+      {"done", false},
+      {"calls", {call_json(k_id1, CallState::running), call_json(k_id2, CallState::queued)}}};
+  json done = {
+      {"done", true},
+      {"calls",
+       {call_json(k_id1, CallState::failed, 3, 4), call_json(k_id2, CallState::succeeded, 0, 3)}}};
   script({reply(200, running), reply(200, done), raw_reply("one\n"), raw_reply("two")});
   EXPECT_EQ(run({"await", k_id1, k_id2}), 3);
   EXPECT_EQ(m_out.str(), "one\ntwo");
@@ -279,6 +287,15 @@ TEST_F(CliCommands, AwaitRidesOutADaemonRestart) {
           reply(200, done)});
   EXPECT_EQ(run({"await", k_id1}), 0);
   EXPECT_EQ(m_sent.size(), 3u);
+  EXPECT_EQ(m_connects, 2);  // looked up again: a restarted fnqd may listen elsewhere
+}
+
+TEST_F(CliCommands, AwaitFailsAtOnceWhenTheDaemonWasNeverReached) {
+  script({make_error(ErrorKind::unavailable,
+                     "cannot reach fnqd at http://fake:7850: connection "
+                     "refused (is fnqd running?)")});
+  EXPECT_EQ(run({"await", k_id1}), 69);
+  EXPECT_EQ(m_sent.size(), 1u);
 }
 
 TEST_F(CliCommands, InvokeSubmitsSyncAndWaits) {
@@ -292,10 +309,11 @@ TEST_F(CliCommands, InvokeSubmitsSyncAndWaits) {
 }
 
 TEST_F(CliCommands, CancelPrintsIdAndResultPerCall) {
-  script({reply(200, json{{"result", "cancelled"}, {"call", call_json(k_id1, CallState::cancelled)}}),
-          reply(404, json{{"error", "unknown call '019a7f2f'"}}),
-          reply(200, json{{"result", "already_terminal"},
-                          {"call", call_json(k_id2, CallState::succeeded, 0)}})});
+  script(
+      {reply(200, json{{"result", "cancelled"}, {"call", call_json(k_id1, CallState::cancelled)}}),
+       reply(404, json{{"error", "unknown call '019a7f2f'"}}),
+       reply(200, json{{"result", "already_terminal"},
+                       {"call", call_json(k_id2, CallState::succeeded, 0)}})});
   EXPECT_EQ(run({"cancel", "019a7f2e-5c1b", "019a7f2f", k_id2}), 66);
   EXPECT_EQ(m_sent[0].path, "/v1/calls/019a7f2e-5c1b/cancel");
   EXPECT_EQ(m_out.str(), std::string(k_id1) + " cancelled\n" + k_id2 + " already_terminal\n");
@@ -308,9 +326,10 @@ TEST_F(CliCommands, RetryPrintsNewState) {
 }
 
 TEST_F(CliCommands, ListTable) {
-  script({reply(200, json{{"calls", {call_json(k_id2, CallState::succeeded, 0),
-                                     call_json(k_id1, CallState::waiting)}},
-                          {"next_before", nullptr}})});
+  script({reply(
+      200, json{{"calls",
+                 {call_json(k_id2, CallState::succeeded, 0), call_json(k_id1, CallState::waiting)}},
+                {"next_before", nullptr}})});
   EXPECT_EQ(run({"list", "--state", "succeeded"}), 0);
   EXPECT_EQ(m_sent[0].path, "/v1/calls?state=succeeded");
   std::istringstream lines(m_out.str());
@@ -337,8 +356,9 @@ TEST_F(CliCommands, FnAddPutsTheDefinition) {
     HttpResponse r = reply(201, json{{"name", "resize"}});
     return r;
   }()});
-  EXPECT_EQ(run({"fn", "add", "resize", "--concurrency", "2", "--", "convert", "-", "-resize", "50%"}),
-            0);
+  EXPECT_EQ(
+      run({"fn", "add", "resize", "--concurrency", "2", "--", "convert", "-", "-resize", "50%"}),
+      0);
   EXPECT_EQ(m_sent[0].method, "PUT");
   EXPECT_EQ(m_sent[0].path, "/v1/functions/resize");
   json body = m_sent[0].json_body();
@@ -383,10 +403,14 @@ TEST_F(CliCommands, FnRmConflictSuggestsForce) {
 
 TEST_F(CliCommands, FnLsTable) {
   script({reply(200, json{{"functions",
-                           {{{"name", "resize"}, {"command", {"convert", "-"}}, {"concurrency", 2},
+                           {{{"name", "resize"},
+                             {"command", {"convert", "-"}},
+                             {"concurrency", 2},
                              {"exec_timeout", "30s"}},
-                            {{"name", "x"}, {"command", {"sh", "-c", "echo hi"}},
-                             {"concurrency", nullptr}, {"exec_timeout", nullptr}}}}})});
+                            {{"name", "x"},
+                             {"command", {"sh", "-c", "echo hi"}},
+                             {"concurrency", nullptr},
+                             {"exec_timeout", nullptr}}}}})});
   EXPECT_EQ(run({"fn", "ls"}), 0);
   EXPECT_EQ(m_out.str(),
             "NAME    COMMAND          CONCURRENCY  TIMEOUT\n"

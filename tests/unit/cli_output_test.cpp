@@ -125,6 +125,8 @@ TEST(CliFailure, OneLineFormat) {
   EXPECT_EQ(format_failure(Failure{64, "no command given", "", ""}),
             "fnq: error: no command given");
   EXPECT_EQ(format_failure(Failure{1, "x", "HTTP 500", ""}), "fnq: error: x: HTTP 500");
+  EXPECT_EQ(format_failure(Failure{66, "y", "matches a, b, ...", ""}),
+            "fnq: error: y: matches a, b, ...");
 }
 
 TEST(CliFailure, ApiErrorsGetCodesAndHints) {

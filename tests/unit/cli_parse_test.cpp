@@ -19,10 +19,13 @@ void parse(Add add, Options& options, std::vector<std::string> args) {
 
 TEST(CliParse, SubmitTakesEveryOption) {
   SubmitOptions o;
-  parse(add_submit_command, o,
-        {"submit", "resize", "-f", "photo.png", "--needs", "019a7f2e", "--needs", "019a7f2f,019a7f30",
-         "--delay", "2s", "--priority", "-5", "--key", "k1", "--callback", "http://cb", "--timeout",
-         "30s", "--retries", "3", "-H", "X-A: 1", "--header", "X-B: 2", "--lines"});
+  parse(add_submit_command, o, {"submit",    "resize",   "-f",         "photo.png",
+                                "--needs",   "019a7f2e", "--needs",    "019a7f2f,019a7f30",
+                                "--delay",   "2s",       "--priority", "-5",
+                                "--key",     "k1",       "--callback", "http://cb",
+                                "--timeout", "30s",      "--retries",  "3",
+                                "-H",        "X-A: 1",   "--header",   "X-B: 2",
+                                "--lines"});
   EXPECT_EQ(o.function, "resize");
   EXPECT_EQ(o.input.file, "photo.png");
   EXPECT_FALSE(o.input.data);
@@ -39,14 +42,17 @@ TEST(CliParse, SubmitTakesEveryOption) {
 
 TEST(CliParse, SubmitExclusions) {
   SubmitOptions o;
-  EXPECT_THROW(parse(add_submit_command, o, {"submit", "f", "-d", "x", "-f", "y"}), CLI::ParseError);
-  SubmitOptions o2;
-  EXPECT_THROW(parse(add_submit_command, o2, {"submit", "f", "--delay", "1s", "--at", "2030-01-01 10:00"}),
+  EXPECT_THROW(parse(add_submit_command, o, {"submit", "f", "-d", "x", "-f", "y"}),
                CLI::ParseError);
+  SubmitOptions o2;
+  EXPECT_THROW(
+      parse(add_submit_command, o2, {"submit", "f", "--delay", "1s", "--at", "2030-01-01 10:00"}),
+      CLI::ParseError);
   SubmitOptions o3;
   EXPECT_THROW(parse(add_submit_command, o3, {"submit"}), CLI::ParseError);
   SubmitOptions o4;
-  EXPECT_THROW(parse(add_submit_command, o4, {"submit", "f", "--priority", "high"}), CLI::ParseError);
+  EXPECT_THROW(parse(add_submit_command, o4, {"submit", "f", "--priority", "high"}),
+               CLI::ParseError);
 }
 
 TEST(CliParse, SubmitDataMayLookLikeAnOption) {
@@ -79,7 +85,8 @@ TEST(CliParse, StatusListOutputLogs) {
   EXPECT_EQ(s.ids.size(), 3u);
   ListOptions l;
   parse(add_list_command, l,
-        {"list", "--state", "failed", "--function", "resize", "--limit", "20", "--before", "019a7f2e"});
+        {"list", "--state", "failed", "--function", "resize", "--limit", "20", "--before",
+         "019a7f2e"});
   EXPECT_EQ(l.state, "failed");
   EXPECT_EQ(l.function, "resize");
   EXPECT_EQ(l.limit, 20);
@@ -105,11 +112,22 @@ TEST(CliParse, FnAddCommandAfterDoubleDash) {
   auto add = [](CLI::App& app, FnAddOptions& opts) {
     return add_fn_add_command(*add_fn_command(app), opts);
   };
-  parse(add, o,
-        {"fn", "add", "resize", "--env", "A=1", "--env", "B=2", "--workdir", "/srv", "--exec-timeout",
-         "30s", "--write-timeout", "1m", "--kill-grace", "2s", "--concurrency", "2", "--retries", "3",
-         "--retry-backoff", "1s", "--max-output", "1MiB", "--callback", "http://cb", "--", "convert",
-         "-", "-resize", "50%", "--json"});
+  parse(add, o, {"fn",        "add",
+                 "resize",    "--env",
+                 "A=1",       "--env",
+                 "B=2",       "--workdir",
+                 "/srv",      "--exec-timeout",
+                 "30s",       "--write-timeout",
+                 "1m",        "--kill-grace",
+                 "2s",        "--concurrency",
+                 "2",         "--retries",
+                 "3",         "--retry-backoff",
+                 "1s",        "--max-output",
+                 "1MiB",      "--callback",
+                 "http://cb", "--",
+                 "convert",   "-",
+                 "-resize",   "50%",
+                 "--json"});
   EXPECT_EQ(o.name, "resize");
   EXPECT_EQ(o.env, (std::vector<std::string>{"A=1", "B=2"}));
   EXPECT_EQ(o.workdir, "/srv");
@@ -127,7 +145,8 @@ TEST(CliParse, FnAddCommandAfterDoubleDash) {
 
 TEST(CliParse, FnApplyShowRmPrune) {
   FnApplyOptions a;
-  parse([](CLI::App& app, FnApplyOptions& o) { return add_fn_apply_command(*add_fn_command(app), o); },
+  parse([](CLI::App& app,
+           FnApplyOptions& o) { return add_fn_apply_command(*add_fn_command(app), o); },
         a, {"fn", "apply", "-f", "defs.json"});
   EXPECT_EQ(a.file, "defs.json");
   FnNameOptions rm;
@@ -136,8 +155,9 @@ TEST(CliParse, FnApplyShowRmPrune) {
   EXPECT_EQ(rm.name, "resize");
   EXPECT_TRUE(rm.force);
   FnNameOptions show;
-  parse([](CLI::App& app, FnNameOptions& o) { return add_fn_show_command(*add_fn_command(app), o); },
-        show, {"fn", "show", "resize"});
+  parse(
+      [](CLI::App& app, FnNameOptions& o) { return add_fn_show_command(*add_fn_command(app), o); },
+      show, {"fn", "show", "resize"});
   EXPECT_EQ(show.name, "resize");
   EXPECT_FALSE(show.force);
   PruneOptions p;
