@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what building and testing fnq needs, from Debian's packages.
+set -euo pipefail
+packages=(build-essential cmake ninja-build pkg-config ccache
+          libsqlite3-dev libcli11-dev libcpp-httplib-dev nlohmann-json3-dev
+          libgtest-dev libgmock-dev curl mandoc bash-completion)
+# promtool checks /metrics in the tests.
+[ "${FNQ_WITH_PROMETHEUS:-1}" = 1 ] && packages+=(prometheus)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+  sudo="sudo"
+fi
+echo "installing: ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
