@@ -30,20 +30,17 @@ constexpr const char* k_footer =
     "Global options may also follow the command. 'fnq COMMAND --help' tells more.\n"
     "Exit status: 0 ok; 64 usage; 65 bad input; 66 unknown call ID or unreadable file;\n"
     "69 fnqd unreachable; 77 token refused; await and invoke also pass on the calls'\n"
-    "results (see 'fnq await --help').";
+    "results (see 'fnq await --help'). The manual: fnq(1), fnqd(8), fnq-function(5).";
 
 struct NoOptions {};
 
 // Adds a command whose options live in a shared struct; when it is the one
 // parsed, `action` runs it.
 template <class Options, class Add, class Run>
-CLI::App* wire(CLI::App& parent, Context& ctx, Action& action, Add add, Run run_command,
-               bool json_flag = true) {
+CLI::App* wire(CLI::App& parent, Context& ctx, Action& action, Add add, Run run_command) {
   auto options = std::make_shared<Options>();
   CLI::App* cmd = add(parent, *options);
-  if (json_flag) {
-    cmd->add_flag("--json", ctx.global().json, "Print JSON on stdout");
-  }
+  cmd->add_flag("--json", ctx.global().json, "Print JSON on stdout");
   cmd->callback([&ctx, &action, options, run_command] {
     action = [&ctx, options, run_command] { return run_command(ctx, *options); };
   });
@@ -68,7 +65,7 @@ void add_fn_commands(CLI::App& app, Context& ctx, Action& action) {
   wire<NoOptions>(
       *fn, ctx, action, [](CLI::App& p, NoOptions&) { return add_fn_ls_command(p); },
       [](Context& c, const NoOptions&) { return run_fn_ls(c); });
-  wire<FnNameOptions>(*fn, ctx, action, add_fn_show_command, run_fn_show, false);
+  wire<FnNameOptions>(*fn, ctx, action, add_fn_show_command, run_fn_show);
   wire<FnNameOptions>(*fn, ctx, action, add_fn_rm_command, run_fn_rm);
 }
 
@@ -77,8 +74,8 @@ void add_commands(CLI::App& app, Context& ctx, Action& action) {
   wire<SubmitOptions>(app, ctx, action, add_invoke_command, run_invoke);
   wire<StatusOptions>(app, ctx, action, add_status_command, run_status);
   wire<AwaitOptions>(app, ctx, action, add_await_command, run_await);
-  wire<CallIdOptions>(app, ctx, action, add_output_command, run_output, false);
-  wire<CallIdOptions>(app, ctx, action, add_logs_command, run_logs, false);
+  wire<CallIdOptions>(app, ctx, action, add_output_command, run_output);
+  wire<CallIdOptions>(app, ctx, action, add_logs_command, run_logs);
   wire<ControlOptions>(app, ctx, action, add_cancel_command, run_cancel);
   wire<ControlOptions>(app, ctx, action, add_retry_command, run_retry);
   wire<ListOptions>(app, ctx, action, add_list_command, run_list);
@@ -89,23 +86,32 @@ void add_commands(CLI::App& app, Context& ctx, Action& action) {
       [](Context& c, const NoOptions&) { return run_ping(c); });
 }
 
-// "fnq fn add": the commands parsed so far, for "see 'fnq fn add --help'".
-std::string command_path(CLI::App& app) {
-  std::string path = "fnq";
+// The last command parsed ("fn add" in "fnq fn add ..."), and its path
+// "fnq fn add" for "see 'fnq fn add --help'".
+CLI::App* last_command(CLI::App& app, std::string* path) {
+  *path = "fnq";
   CLI::App* current = &app;
   for (;;) {
     auto subs = current->get_subcommands();
     if (subs.empty()) {
-      return path;
+      return current;
     }
     current = subs.front();
-    path += " " + current->get_name();
+    *path += " " + current->get_name();
   }
 }
 
 Failure parse_failure(const CLI::ParseError& e, CLI::App& app) {
-  std::string why = e.what();
-  return usage_failure("invalid arguments", why, "see '" + command_path(app) + " --help'");
+  std::string path;
+  CLI::App* command = last_command(app, &path);
+  std::string hint = "see '" + path + " --help'";
+  // "fnq fn lsx" would otherwise say "a subcommand is required".
+  auto extra = app.remaining(true);
+  if (!command->get_subcommands([](CLI::App*) { return true; }).empty() && !extra.empty() &&
+      !extra.front().empty() && extra.front()[0] != '-') {
+    return usage_failure("unknown command '" + extra.front() + "'", "", hint);
+  }
+  return usage_failure("invalid arguments", e.what(), hint);
 }
 
 Outcome run_action(const Action& action) {

@@ -65,7 +65,8 @@ Counts count(const std::vector<Call>& calls) {
 
 std::string describe(const Call& call) {
   std::string text = "call " + call.id + " (" + call.function + ") " + to_string(call.state);
-  if (call.error && !call.error->empty()) {
+  // "cancelled: cancelled" says nothing twice.
+  if (call.error && !call.error->empty() && *call.error != to_string(call.state)) {
     text += ": " + *call.error;
   }
   return text;

@@ -120,7 +120,10 @@ CLI::App* add_fn_ls_command(CLI::App& fn) {
 CLI::App* add_fn_show_command(CLI::App& fn, FnNameOptions& o) {
   auto* cmd = fn.add_subcommand("show", "Print a function's definition as JSON");
   cmd->add_option("name", o.name, "Function name")->required()->type_name("NAME");
-  cmd->footer("The output is valid input for 'fnq fn apply -f'.\n\nExample:\n  fnq fn show resize");
+  cmd->footer(
+      "Prints JSON, with or without --json; it is valid input for 'fnq fn apply -f'.\n\n"
+      "Example:\n"
+      "  fnq fn show resize > resize.json");
   return cmd;
 }
 

@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/text.h"
+#include "common/encoding.h"
 #include "common/timeutil.h"
 
 namespace fnq::cli {
@@ -23,7 +24,27 @@ std::vector<Cell> status_row(const Call& call, std::int64_t now) {
           Cell{call_duration_text(call, now), ""}};
 }
 
-Outcome write_raw(Context& ctx, const CallIdOptions& o, const char* what, const char* part) {
+// With --json: {"id": full id, "<key>": text} for UTF-8, else "<key>_base64",
+// as /v1/await does for outputs.
+Outcome write_raw_json(Context& ctx, const std::string& id, const std::string& bytes,
+                       const char* key) {
+  auto call = ctx.fetch_json(ApiRequest{"GET", "/v1/calls/" + id, {}, k_request_timeout},
+                             "cannot get call " + id, Subject::call);
+  if (!call.ok()) {
+    return call.failure();
+  }
+  json answer = {{"id", call->body.value("id", id)}};
+  if (is_valid_utf8(bytes)) {
+    answer[key] = bytes;
+  } else {
+    answer[std::string(key) + "_base64"] = base64_encode(bytes);
+  }
+  write_json(ctx.out(), answer);
+  return {};
+}
+
+Outcome write_raw(Context& ctx, const CallIdOptions& o, const char* what, const char* part,
+                  const char* json_key) {
   auto id = check_call_id(o.id);
   if (!id.ok()) {
     return id.failure();
@@ -33,6 +54,9 @@ Outcome write_raw(Context& ctx, const CallIdOptions& o, const char* what, const 
                     std::string("cannot get the ") + what + " of call " + *id, Subject::call);
   if (!bytes.ok()) {
     return bytes.failure();
+  }
+  if (ctx.json()) {
+    return write_raw_json(ctx, *id, *bytes, json_key);
   }
   ctx.out().write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
   return {};
@@ -94,7 +118,11 @@ CLI::App* add_output_command(CLI::App& app, CallIdOptions& o) {
   cmd->add_option("id", o.id, "Call ID (or a unique prefix of 8+ characters)")
       ->required()
       ->type_name("ID");
-  cmd->footer("Example:\n  fnq output $id > small.png");
+  cmd->footer(
+      "Does not wait: a call that has not finished has no output yet ('fnq await' waits).\n"
+      "With --json, prints {\"id\": ID, \"output\": text} (\"output_base64\" if not UTF-8).\n\n"
+      "Example:\n"
+      "  fnq output $id > small.png");
   return cmd;
 }
 
@@ -103,7 +131,10 @@ CLI::App* add_logs_command(CLI::App& app, CallIdOptions& o) {
   cmd->add_option("id", o.id, "Call ID (or a unique prefix of 8+ characters)")
       ->required()
       ->type_name("ID");
-  cmd->footer("Example:\n  fnq logs $id");
+  cmd->footer(
+      "With --json, prints {\"id\": ID, \"stderr\": text} (\"stderr_base64\" if not UTF-8).\n\n"
+      "Example:\n"
+      "  fnq logs $id");
   return cmd;
 }
 
@@ -208,11 +239,11 @@ Outcome run_list(Context& ctx, const ListOptions& o) {
 }
 
 Outcome run_output(Context& ctx, const CallIdOptions& o) {
-  return write_raw(ctx, o, "output", "output");
+  return write_raw(ctx, o, "output", "output", "output");
 }
 
 Outcome run_logs(Context& ctx, const CallIdOptions& o) {
-  return write_raw(ctx, o, "stderr", "stderr");
+  return write_raw(ctx, o, "stderr", "stderr", "stderr");
 }
 
 }  // namespace fnq::cli

@@ -1,5 +1,7 @@
 #include "daemon/config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -16,7 +18,18 @@ std::string DaemonConfig::listen_address() const {
 }
 
 bool is_loopback_host(const std::string& host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+  // Literal addresses only (and "localhost"): a name like 127.example.com
+  // could resolve anywhere.
+  std::string h = host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
+  in_addr v4{};
+  if (inet_pton(AF_INET, h.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, h.c_str(), &v6) == 1) {
+    return IN6_IS_ADDR_LOOPBACK(&v6);
+  }
+  return h == "localhost";
 }
 
 namespace {
@@ -91,7 +104,8 @@ Status finish_config(const RawArgs& raw, DaemonConfig* c) {
   if (!c->auth_token && !is_loopback_host(c->listen_host)) {
     return make_error(ErrorKind::invalid_input,
                       "--auth none is refused on the non-loopback address " + c->listen_host +
-                          " (use --auth token)");
+                          " (anyone who can reach it could run functions; use --auth token, or "
+                          "listen on 127.0.0.1)");
   }
   if (raw.sync != "full" && raw.sync != "normal") {
     return make_error(ErrorKind::invalid_input, "--sync: expected full or normal");

@@ -1,6 +1,9 @@
 #include "daemon/metrics.h"
 
+#include <iomanip>
 #include <sstream>
+
+#include "fnq/version.h"
 
 namespace fnq {
 
@@ -48,6 +51,9 @@ void Metrics::callback_delivery(const std::string& outcome) {
 
 std::string Metrics::render(const StoreStats& stats, std::size_t running, std::size_t waiters) const {
   std::ostringstream out;
+  out << std::setprecision(15);
+  out << "# HELP fnq_build_info The running fnqd's version.\n# TYPE fnq_build_info gauge\n"
+      << "fnq_build_info{version=\"" << label(k_version) << "\"} 1\n";
   out << "# HELP fnq_calls Calls stored, by function and state.\n# TYPE fnq_calls gauge\n";
   std::int64_t depth = 0;
   for (const auto& [function, state, count] : stats.counts) {

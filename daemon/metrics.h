@@ -22,8 +22,9 @@ class Metrics {
   std::string render(const StoreStats& stats, std::size_t running, std::size_t waiters) const;
 
  private:
-  static constexpr std::array<double, 12> k_buckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                                       0.5,   1,    2.5,   5,    10,  60};
+  // Seconds; calls run from milliseconds to the 5m default exec_timeout and beyond.
+  static constexpr std::array<double, 15> k_buckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                                                       2.5,   5,    10,    30,   60,  300,  1800};
   struct Histogram {
     std::array<std::uint64_t, k_buckets.size()> counts{};
     std::uint64_t count = 0;
@@ -33,7 +34,8 @@ class Metrics {
   std::map<std::string, Histogram> m_durations;  // by function
   std::map<std::tuple<std::string, std::string>, std::uint64_t> m_finished;  // (function, state)
   std::map<std::tuple<std::string, int>, std::uint64_t> m_http;  // (route, status)
-  std::map<std::string, std::uint64_t> m_callbacks;
+  // Every outcome from the start, so that rate() sees the first one.
+  std::map<std::string, std::uint64_t> m_callbacks = {{"delivered", 0}, {"retry", 0}, {"failed", 0}};
 };
 
 }  // namespace fnq

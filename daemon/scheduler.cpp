@@ -14,6 +14,7 @@ namespace {
 
 constexpr int k_prune_batch = 500;
 constexpr std::int64_t k_prune_interval_ms = 60'000;
+constexpr std::int64_t k_min_prune_interval_ms = 100;
 
 // "Content-type" -> "Http_Content_Type", as the OpenFaaS watchdog names them.
 std::string watchdog_header_var(const std::string& name) {
@@ -30,6 +31,13 @@ std::string watchdog_header_var(const std::string& name) {
     }
   }
   return out;
+}
+
+// Every minute, or twice per --retention when that is shorter, so that a
+// call is never kept much longer than the retention asks.
+std::int64_t prune_interval(Millis retention) {
+  return std::clamp<std::int64_t>(retention.count() / 2, k_min_prune_interval_ms,
+                                  k_prune_interval_ms);
 }
 
 }  // namespace
@@ -108,7 +116,7 @@ Result<CancelResult> Scheduler::cancel(const std::string& id) {
     return result;
   }
   if (*result == CancelResult::running) {
-    m_executor->cancel(id);
+    kill_running({id});
   } else if (*result == CancelResult::cancelled) {
     log_line("call " + id + " cancelled");
     m_on_terminal(terminal);
@@ -118,20 +126,35 @@ Result<CancelResult> Scheduler::cancel(const std::string& id) {
 }
 
 void Scheduler::kill_running(const std::vector<std::string>& ids) {
+  // Handed to the scheduler thread: the store may already say running while
+  // that thread has yet to start the attempt, and a cancel that reached the
+  // executor first would find nothing to stop.
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_to_stop.insert(m_to_stop.end(), ids.begin(), ids.end());
+    m_woken = true;
+  }
+  m_cv.notify_all();
+}
+
+void Scheduler::stop_attempts(const std::vector<std::string>& ids) {
   for (const auto& id : ids) {
-    m_executor->cancel(id);
+    if (m_running.count(id) > 0) {  // else it has finished meanwhile
+      m_executor->cancel(id);
+    }
   }
 }
 
 void Scheduler::drain(Millis grace) {
-  {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    m_draining = true;
-  }
-  m_cv.notify_all();
   auto deadline = std::chrono::steady_clock::now() + grace;
   {
     std::unique_lock<std::mutex> lock(m_mutex);
+    m_draining = true;
+    m_woken = true;
+    m_cv.notify_all();
+    // An attempt the thread is starting right now must be counted below
+    // and reached by interrupt_all(), so wait until it claims no more.
+    m_cv.wait(lock, [&] { return m_drain_seen || !m_thread.joinable(); });
     if (m_running_count > 0) {
       log_line("stopping: waiting up to " + format_duration(grace) + " for " +
                std::to_string(m_running_count) + " running call(s)");
@@ -154,6 +177,7 @@ void Scheduler::run() {
   std::optional<std::int64_t> next_due;
   for (;;) {
     std::vector<ExecResult> done;
+    std::vector<std::string> to_stop;
     bool draining;
     {
       std::unique_lock<std::mutex> lock(m_mutex);
@@ -168,13 +192,19 @@ void Scheduler::run() {
         return;
       }
       done.swap(m_done);
+      to_stop.swap(m_to_stop);
       m_woken = false;
       draining = m_draining;
+      if (draining && !m_drain_seen) {
+        m_drain_seen = true;  // every attempt started so far is counted
+        m_cv.notify_all();
+      }
     }
     std::int64_t now = now_ms();
     if (!done.empty()) {
       process_results(std::move(done), now);
     }
+    stop_attempts(to_stop);
     if (!draining) {
       next_due = promote_and_claim(now);
       prune_if_due(now);
@@ -389,7 +419,7 @@ void Scheduler::prune_if_due(std::int64_t now) {
   auto deleted = m_store.prune(now - m_config.retention.count(), k_prune_batch);
   if (!deleted) {
     log_line("cannot prune: " + deleted.error().message);
-    m_next_prune = now + k_prune_interval_ms;
+    m_next_prune = now + prune_interval(m_config.retention);
     return;
   }
   if (*deleted > 0) {
@@ -397,7 +427,8 @@ void Scheduler::prune_if_due(std::int64_t now) {
              format_duration(m_config.retention));
   }
   // A full batch means more are due: come back soon, without starving claims.
-  m_next_prune = now + (*deleted == k_prune_batch ? 100 : k_prune_interval_ms);
+  m_next_prune = now + (*deleted == k_prune_batch ? k_min_prune_interval_ms
+                                                  : prune_interval(m_config.retention));
 }
 
 }  // namespace fnq

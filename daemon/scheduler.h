@@ -39,7 +39,8 @@ class Scheduler {
   void wake();
   // Cancels a call in any state; a running one is killed and ends cancelled.
   Result<CancelResult> cancel(const std::string& id);
-  // Stops the processes of these (running) calls, e.g. after a forced delete.
+  // Stops the processes of these (running) calls, e.g. after a forced
+  // delete; each ends cancelled. Thread-safe; done on the scheduler thread.
   void kill_running(const std::vector<std::string>& ids);
   // Graceful stop: claims nothing more, lets running calls finish for up to
   // grace, then interrupts the rest and puts them back to queued.
@@ -58,6 +59,7 @@ class Scheduler {
   void run();
   void on_exec_done(ExecResult result);
   void process_results(std::vector<ExecResult> results, std::int64_t now);
+  void stop_attempts(const std::vector<std::string>& ids);
   std::optional<std::int64_t> promote_and_claim(std::int64_t now);
   void start_attempt(const ClaimedCall& claimed, const Function& f);
   std::vector<std::string> build_env(const Call& call, const Function& f) const;
@@ -75,8 +77,10 @@ class Scheduler {
   std::condition_variable m_cv;
   bool m_woken = true;
   bool m_draining = false;
+  bool m_drain_seen = false;  // the thread has seen m_draining: no more claims
   bool m_stop = false;
   std::vector<ExecResult> m_done;
+  std::vector<std::string> m_to_stop;  // calls to cancel, see kill_running
   std::map<std::string, Running> m_running;  // by call id; scheduler thread
   std::map<std::string, int> m_running_by_function;
   std::size_t m_running_count = 0;  // guarded by m_mutex, for running()

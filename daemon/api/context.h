@@ -34,7 +34,8 @@ struct ApiContext {
   std::string url;
   std::int64_t started_at = 0;
   std::atomic<bool> shutting_down{false};
-  std::atomic<int> long_polls{0};
+  std::atomic<int> long_polls{0};  // requests waiting for calls now
+  int max_long_polls = 1;          // set by ApiServer from the thread pool
 };
 
 // A handler returns an error instead of writing one; the router turns it into
@@ -43,6 +44,10 @@ using Handler = std::function<Status(ApiContext&, const httplib::Request&, httpl
 
 int http_status(ErrorKind kind);
 void write_json(httplib::Response& res, int status, const json& body);
+// {"error": message} with status; the message also goes to the log line.
+void write_error(httplib::Response& res, int status, const std::string& message);
+// Closes the connection after this answer (a request body was left unread).
+void close_after_answer();
 
 // A full id, or a unique prefix of >= 8 characters.
 Result<std::string> resolve_call_id(Store& store, const std::string& text);
@@ -60,8 +65,12 @@ void register_function_routes(httplib::Server& server, ApiContext& ctx);
 void register_openfaas_routes(httplib::Server& server, ApiContext& ctx);
 void register_system_routes(httplib::Server& server, ApiContext& ctx);
 
-// Wraps a handler: runs it, writes its error, counts the request by route.
-httplib::Server::Handler guarded(ApiContext& ctx, std::string route, Handler handler);
+// Registers a handler for method and pattern; route labels it in metrics.
+// The handler's error becomes the JSON answer. POST, PUT, PATCH and DELETE
+// read the body first, refusing more than --max-body with 413 even when it
+// is chunked.
+void add_route(httplib::Server& server, ApiContext& ctx, const std::string& method,
+               const std::string& pattern, const std::string& route, Handler handler);
 
 // Builds and submits calls, shared by /v1/calls and the OpenFaaS routes.
 struct SubmitRequest {

@@ -1,6 +1,7 @@
 // /v1/functions: registering, reading and removing functions.
 #include "common/timeutil.h"
 #include "daemon/api/context.h"
+#include "daemon/callbacks.h"
 #include "daemon/log.h"
 
 namespace fnq {
@@ -42,6 +43,9 @@ Status put_function(ApiContext& ctx, const httplib::Request& req, httplib::Respo
     return make_error(ErrorKind::invalid_input,
                       "name: '" + f->name + "' does not match the URL's '" + name + "'");
   }
+  if (f->callback_url) {
+    FNQ_TRY(ctx.callbacks.check_url(*f->callback_url));
+  }
   auto created = ctx.functions.put(*f);
   if (!created) {
     return created.error();
@@ -63,15 +67,18 @@ Status delete_function(ApiContext& ctx, const httplib::Request& req, httplib::Re
   if (!result->terminal_ids.empty()) {
     ctx.watch.notify(result->terminal_ids);
   }
-  log_line("function " + name + " removed" +
-           (result->terminal_ids.empty() && result->running_ids.empty()
-                ? std::string()
-                : "; " + std::to_string(result->terminal_ids.size() + result->running_ids.size()) +
-                      " unfinished call(s) cancelled"));
-  json cancelled = result->terminal_ids;
-  for (const auto& id : result->running_ids) {
+  json cancelled = json::array();
+  for (const auto& id : result->terminal_ids) {
+    log_line("call " + id + " " + name + " cancelled: its function was deleted");
     cancelled.push_back(id);
   }
+  for (const auto& id : result->running_ids) {
+    log_line("call " + id + " " + name + " cancelling: its function was deleted");
+    cancelled.push_back(id);
+  }
+  log_line("function " + name + " removed" +
+           (cancelled.empty() ? std::string()
+                              : "; " + std::to_string(cancelled.size()) + " unfinished call(s) cancelled"));
   write_json(res, 200, json{{"deleted", name}, {"cancelled", cancelled}});
   return {};
 }
@@ -79,10 +86,10 @@ Status delete_function(ApiContext& ctx, const httplib::Request& req, httplib::Re
 }  // namespace
 
 void register_function_routes(httplib::Server& s, ApiContext& ctx) {
-  s.Get("/v1/functions", guarded(ctx, "/v1/functions", list_functions));
-  s.Get("/v1/functions/([^/]+)", guarded(ctx, "/v1/functions/{name}", get_function));
-  s.Put("/v1/functions/([^/]+)", guarded(ctx, "/v1/functions/{name}", put_function));
-  s.Delete("/v1/functions/([^/]+)", guarded(ctx, "/v1/functions/{name}", delete_function));
+  add_route(s, ctx, "GET", "/v1/functions", "/v1/functions", list_functions);
+  add_route(s, ctx, "GET", "/v1/functions/([^/]+)", "/v1/functions/{name}", get_function);
+  add_route(s, ctx, "PUT", "/v1/functions/([^/]+)", "/v1/functions/{name}", put_function);
+  add_route(s, ctx, "DELETE", "/v1/functions/([^/]+)", "/v1/functions/{name}", delete_function);
 }
 
 }  // namespace fnq

@@ -1,5 +1,6 @@
 // The OpenFaaS-compatible routes: /async-function/{name} and /function/{name}.
 #include <cstdio>
+#include <cstring>
 
 #include "common/timeutil.h"
 #include "daemon/api/context.h"
@@ -14,8 +15,8 @@ const char* const k_async_path = R"(/async-function/([^/?]+)(/[^?]*)?)";
 
 bool is_private_header(const std::string& name) {
   // Credentials and httplib's own pseudo-headers never reach the function.
-  for (const char* h : {"Authorization", "Cookie", "REMOTE_ADDR", "REMOTE_PORT", "LOCAL_ADDR",
-                        "LOCAL_PORT"}) {
+  for (const char* h : {"Authorization", "Proxy-Authorization", "Cookie", "REMOTE_ADDR",
+                        "REMOTE_PORT", "LOCAL_ADDR", "LOCAL_PORT"}) {
     if (strcasecmp(name.c_str(), h) == 0) {
       return true;
     }
@@ -85,7 +86,6 @@ Result<SubmitRequest> call_from_request(ApiContext& ctx, const httplib::Request&
   body["sync"] = sync;
   auto r = submit_request_from_json(ctx, body);
   if (!r) {
-    // Name the header rather than the JSON field the header became.
     return r.error();
   }
   r->new_call.input = req.body;
@@ -93,23 +93,53 @@ Result<SubmitRequest> call_from_request(ApiContext& ctx, const httplib::Request&
   return r;
 }
 
-Status async_function(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  auto call = call_from_request(ctx, req, false);
+// Names the header rather than the JSON field the header became.
+Error with_header_names(Error e) {
+  static const std::pair<const char*, const char*> k_fields[] = {
+      {"callback_url: ", "X-Callback-Url: "}, {"key: ", "Idempotency-Key: "},
+      {"delay: ", "X-Fnq-Delay: "},           {"needs: ", "X-Fnq-Needs: "},
+      {"priority: ", "X-Fnq-Priority: "}};
+  for (const auto& [field, header] : k_fields) {
+    if (e.message.rfind(field, 0) == 0) {
+      e.message = header + e.message.substr(std::strlen(field));
+      break;
+    }
+  }
+  return e;
+}
+
+Result<SubmitResult> submit_from_request(ApiContext& ctx, const httplib::Request& req, bool sync) {
+  auto call = call_from_request(ctx, req, sync);
   if (!call) {
-    return call.error();
+    return with_header_names(call.error());
   }
   std::vector<SubmitRequest> batch;
   batch.push_back(std::move(*call));
   auto results = submit_calls(ctx, std::move(batch));
   if (!results) {
-    return results.error();
+    return with_header_names(results.error());
   }
   const auto& r = results->front();
   log_line("call " + r.call.id + " " + r.call.function +
            (r.existing ? " already exists for key" : " " + std::string(to_string(r.call.state))) +
-           " (async-function)");
-  res.set_header("X-Call-Id", r.call.id);
-  write_json(res, r.existing ? 200 : 202, json{{"id", r.call.id}});
+           (sync ? " (function, sync)" : " (async-function)"));
+  return r;
+}
+
+Status async_function(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto r = submit_from_request(ctx, req, false);
+  if (!r) {
+    return r.error();
+  }
+  res.set_header("X-Call-Id", r->call.id);
+  write_json(res, r->existing ? 200 : 202, json{{"id", r->call.id}});
+  return {};
+}
+
+// OpenFaaS answers 405 to anything but POST here, with Allow.
+Status async_not_allowed(ApiContext&, const httplib::Request& req, httplib::Response& res) {
+  res.set_header("Allow", "POST");
+  write_error(res, 405, "method " + req.method + " not allowed on /async-function/ (use POST)");
   return {};
 }
 
@@ -123,17 +153,11 @@ int status_for(CallState state) {
 }
 
 Status sync_function(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  auto call = call_from_request(ctx, req, true);
-  if (!call) {
-    return call.error();
+  auto r = submit_from_request(ctx, req, true);
+  if (!r) {
+    return r.error();
   }
-  std::vector<SubmitRequest> batch;
-  batch.push_back(std::move(*call));
-  auto results = submit_calls(ctx, std::move(batch));
-  if (!results) {
-    return results.error();
-  }
-  const Call& submitted = results->front().call;
+  const Call& submitted = r->call;
   res.set_header("X-Call-Id", submitted.id);
   auto f = ctx.functions.find(submitted.function);
   Millis wait = f && f->write_timeout ? *f->write_timeout : ctx.config.write_timeout;
@@ -150,9 +174,14 @@ Status sync_function(ApiContext& ctx, const httplib::Request& req, httplib::Resp
   if (!output) {
     return output.error();
   }
+  // As a shell reports it: the exit status, or 128+N after signal N; absent
+  // when the call never ran (skipped, cancelled while waiting).
   if (c.exit_code) {
     res.set_header("X-Exit-Code", std::to_string(*c.exit_code));
+  } else if (c.signal) {
+    res.set_header("X-Exit-Code", std::to_string(128 + *c.signal));
   }
+  res.set_header("X-Fnq-State", to_string(c.state));
   char secs[32];
   std::snprintf(secs, sizeof secs, "%f", static_cast<double>(duration_ms(c).value_or(0)) / 1000.0);
   res.set_header("X-Duration-Seconds", secs);
@@ -164,23 +193,14 @@ Status sync_function(ApiContext& ctx, const httplib::Request& req, httplib::Resp
 }  // namespace
 
 void register_openfaas_routes(httplib::Server& s, ApiContext& ctx) {
-  s.Post(k_async_path, guarded(ctx, "/async-function/{name}", async_function));
-  auto not_allowed = [&ctx](const httplib::Request& req, httplib::Response& res) {
-    res.set_header("Allow", "POST");
-    write_json(res, 405, json{{"error", "method " + req.method + " not allowed on /async-function/ (use POST)"}});
-    ctx.metrics.http_request("/async-function/{name}", 405);
-  };
-  s.Get(k_async_path, not_allowed);
-  s.Put(k_async_path, not_allowed);
-  s.Delete(k_async_path, not_allowed);
-  s.Patch(k_async_path, not_allowed);
-  s.Options(k_async_path, not_allowed);
-  auto sync = guarded(ctx, "/function/{name}", sync_function);
-  s.Post(k_function_path, sync);
-  s.Get(k_function_path, sync);
-  s.Put(k_function_path, sync);
-  s.Delete(k_function_path, sync);
-  s.Patch(k_function_path, sync);
+  const std::string async_route = "/async-function/{name}";
+  add_route(s, ctx, "POST", k_async_path, async_route, async_function);
+  for (const char* method : {"GET", "PUT", "DELETE", "PATCH", "OPTIONS"}) {
+    add_route(s, ctx, method, k_async_path, async_route, async_not_allowed);
+  }
+  for (const char* method : {"POST", "GET", "PUT", "DELETE", "PATCH"}) {
+    add_route(s, ctx, method, k_function_path, "/function/{name}", sync_function);
+  }
 }
 
 }  // namespace fnq

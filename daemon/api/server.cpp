@@ -1,6 +1,7 @@
 #include "daemon/api/server.h"
 
 #include <netdb.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <cstring>
 
 #include "common/ids.h"
+#include "daemon/api/http_server.h"
 #include "daemon/log.h"
 #include "fnq/version.h"
 
@@ -36,10 +38,40 @@ void write_json(httplib::Response& res, int status, const json& body) {
                   "application/json");
 }
 
-namespace {
-
 void write_error(httplib::Response& res, int status, const std::string& message) {
   write_json(res, status, json{{"error", message}});
+  if (Exchange* e = current_exchange()) {
+    e->error = message;
+  }
+}
+
+void close_after_answer() {
+  if (Exchange* e = current_exchange()) {
+    e->close = true;
+  }
+}
+
+namespace {
+
+bool is_body_method(const std::string& method) {
+  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+}
+
+bool is_chunked(const httplib::Request& req) {
+  return strcasestr(req.get_header_value("Transfer-Encoding").c_str(), "chunked") != nullptr;
+}
+
+std::uint64_t content_length(const httplib::Request& req) {
+  return std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
+}
+
+bool has_body(const httplib::Request& req) { return is_chunked(req) || content_length(req) > 0; }
+
+void set_route(const std::string& route) {
+  if (Exchange* e = current_exchange()) {
+    e->route = route;
+    e->routed = true;
+  }
 }
 
 // Takes time that depends only on the expected token's length.
@@ -52,10 +84,17 @@ bool constant_time_equal(const std::string& given, const std::string& expected) 
   return diff == 0;
 }
 
+// Runs after the headers, before any of the body is read.
 httplib::Server::HandlerResponse pre_route(ApiContext& ctx, const httplib::Request& req,
                                            httplib::Response& res) {
+  using R = httplib::Server::HandlerResponse;
+  // httplib reads bodies only for these methods; any other body would be
+  // taken for the next request.
+  if (!is_body_method(req.method) && has_body(req)) {
+    close_after_answer();
+  }
   if (req.path == "/healthz") {
-    return httplib::Server::HandlerResponse::Unhandled;
+    return R::Unhandled;
   }
   if (!ctx.token.empty()) {
     std::string auth = req.get_header_value("Authorization");
@@ -63,26 +102,126 @@ httplib::Server::HandlerResponse pre_route(ApiContext& ctx, const httplib::Reque
     bool ok = auth.size() > prefix.size() && auth.compare(0, prefix.size(), prefix) == 0 &&
               constant_time_equal(auth.substr(prefix.size()), ctx.token);
     if (!ok) {
+      set_route("auth");
       write_error(res, 401,
                   auth.empty() ? "missing bearer token (send Authorization: Bearer <token>)"
                                : "wrong bearer token");
-      ctx.metrics.http_request("auth", 401);
-      return httplib::Server::HandlerResponse::Handled;
+      if (has_body(req)) {
+        close_after_answer();
+      }
+      return R::Handled;
     }
   }
-  // Refuse an oversized body before reading it.
-  if (req.has_header("Content-Length")) {
-    auto len = std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
-    if (len > ctx.config.max_body) {
-      write_error(res, 413,
-                  "request body of " + std::to_string(len) + " bytes is over the limit of " +
-                      format_size(ctx.config.max_body) + " (--max-body)");
-      res.set_header("Connection", "close");
-      ctx.metrics.http_request("limits", 413);
-      return httplib::Server::HandlerResponse::Handled;
-    }
+  // Refuse a declared oversized body before reading any of it.
+  if (req.has_header("Content-Length") && content_length(req) > ctx.config.max_body) {
+    set_route("limits");
+    write_error(res, 413,
+                "request body of " + std::to_string(content_length(req)) +
+                    " bytes is over the limit of " + format_size(ctx.config.max_body) +
+                    " (--max-body)");
+    close_after_answer();
+    return R::Handled;
   }
-  return httplib::Server::HandlerResponse::Unhandled;
+  return R::Unhandled;
+}
+
+// Every answer passes here: the version header, the request count, and one
+// log line per error.
+void post_route(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  res.set_header("X-Fnq-Version", k_version);
+  Exchange* e = current_exchange();
+  if (!e || e->cut_off) {
+    return;  // the connection layer answers, logs and counts (408, 431)
+  }
+  ctx.metrics.http_request(e->route, res.status);
+  if (!e->error.empty()) {
+    log_line(req.method + " " + req.path + " from " + e->peer + ": " + std::to_string(res.status) +
+             " " + e->error);
+  }
+  if (e->close) {
+    res.set_header("Connection", "close");
+    res.headers.erase("Keep-Alive");
+  }
+}
+
+// Statuses httplib sets itself (404 no route, 400 unparsable request, 414)
+// get the JSON shape too.
+httplib::Server::HandlerResponse httplib_error(const httplib::Request& req, httplib::Response& res) {
+  Exchange* e = current_exchange();
+  if (!e || e->routed) {
+    return httplib::Server::HandlerResponse::Unhandled;  // a handler's own answer
+  }
+  if (res.status != 404) {
+    close_after_answer();  // the rest of the request cannot be trusted
+  }
+  std::string message = res.status == 404 ? "no such route: " + req.method + " " + req.path
+                        : res.status == 400 ? "malformed HTTP request"
+                                            : "HTTP " + std::to_string(res.status);
+  write_error(res, res.status, message);
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+// Reads the body through httplib's content reader, so that the limit holds
+// for chunked bodies too (httplib 0.11 caps only a declared Content-Length).
+Status read_body(ApiContext& ctx, const httplib::Request& req, const httplib::ContentReader& reader) {
+  if (!has_body(req)) {
+    return {};  // without a length, httplib's reader would wait for EOF
+  }
+  std::string body;
+  bool too_large = false;
+  bool ok = reader([&](const char* data, std::size_t n) {
+    if (body.size() + n > ctx.config.max_body) {
+      too_large = true;
+      return false;
+    }
+    body.append(data, n);
+    return true;
+  });
+  if (too_large || !ok) {
+    close_after_answer();  // the rest of the body is still on the wire
+    return make_error(too_large ? ErrorKind::too_large : ErrorKind::invalid_input,
+                      too_large ? "request body is over the limit of " +
+                                      format_size(ctx.config.max_body) + " (--max-body)"
+                                : std::string("request body ended early or is malformed"));
+  }
+  // httplib owns the Request as a non-const object and fills req.body itself
+  // on routes without a content reader; this does the same.
+  const_cast<httplib::Request&>(req).body = std::move(body);
+  return {};
+}
+
+void run_handler(ApiContext& ctx, const std::string& route, const Handler& handler,
+                 const httplib::Request& req, httplib::Response& res,
+                 const httplib::ContentReader* reader) {
+  set_route(route);
+  Status status;
+  try {
+    if (reader) {
+      status = read_body(ctx, req, *reader);
+    }
+    if (status) {
+      status = handler(ctx, req, res);
+    }
+  } catch (const std::exception& e) {
+    status = make_error(ErrorKind::internal, std::string("internal error: ") + e.what());
+  }
+  if (!status) {
+    write_error(res, http_status(status.error().kind), status.error().message);
+  }
+}
+
+// POST, PUT, PATCH or DELETE to no route: answered without reading the body.
+void add_unmatched_body_routes(httplib::Server& s) {
+  auto not_found = [](const httplib::Request& req, httplib::Response& res,
+                      const httplib::ContentReader&) {
+    set_route("unmatched");
+    write_error(res, 404, "no such route: " + req.method + " " + req.path);
+    close_after_answer();
+  };
+  s.Post(".*", not_found);
+  s.Put(".*", not_found);
+  s.Patch(".*", not_found);
+  s.Delete(".*", not_found);
 }
 
 // httplib does not say why a bind failed; try it once more to learn errno.
@@ -112,6 +251,32 @@ std::string bind_failure_reason(const std::string& host, int port) {
 }
 
 }  // namespace
+
+void add_route(httplib::Server& s, ApiContext& ctx, const std::string& method,
+               const std::string& pattern, const std::string& route, Handler handler) {
+  auto plain = [&ctx, route, handler](const httplib::Request& req, httplib::Response& res) {
+    run_handler(ctx, route, handler, req, res, nullptr);
+  };
+  auto with_body = [&ctx, route, handler](const httplib::Request& req, httplib::Response& res,
+                                          const httplib::ContentReader& reader) {
+    run_handler(ctx, route, handler, req, res, &reader);
+  };
+  if (method == "GET") {
+    s.Get(pattern, plain);
+  } else if (method == "OPTIONS") {
+    s.Options(pattern, plain);
+  } else if (method == "POST") {
+    s.Post(pattern, with_body);
+  } else if (method == "PUT") {
+    s.Put(pattern, with_body);
+  } else if (method == "PATCH") {
+    s.Patch(pattern, with_body);
+  } else if (method == "DELETE") {
+    s.Delete(pattern, with_body);
+  } else {
+    throw std::logic_error("add_route: unsupported method " + method);
+  }
+}
 
 Result<json> parse_json_body(const httplib::Request& req) {
   try {
@@ -163,13 +328,15 @@ Result<std::vector<Call>> wait_for_calls(ApiContext& ctx, const std::vector<std:
     }
     return true;
   };
-  // Keep threads for submits and reads: past this many long polls, answer
-  // at once with the current state (clients poll again).
-  int limit = std::max(1, ctx.config.http_threads - 16);
-  if (timeout.count() <= 0 || ctx.long_polls.load() >= limit) {
+  if (timeout.count() <= 0) {
     return ctx.store.get_calls(ids);
   }
-  ++ctx.long_polls;
+  // Past the cap, answer at once with the current state (clients ask again),
+  // so that submits and reads always find a free HTTP thread.
+  if (ctx.long_polls.fetch_add(1) >= ctx.max_long_polls) {
+    --ctx.long_polls;
+    return ctx.store.get_calls(ids);
+  }
   struct Release {
     std::atomic<int>& n;
     ~Release() { --n; }
@@ -188,66 +355,31 @@ Result<std::vector<Call>> wait_for_calls(ApiContext& ctx, const std::vector<std:
   }
 }
 
-httplib::Server::Handler guarded(ApiContext& ctx, std::string route, Handler handler) {
-  return [&ctx, route = std::move(route), handler = std::move(handler)](
-             const httplib::Request& req, httplib::Response& res) {
-    Status status;
-    try {
-      status = handler(ctx, req, res);
-    } catch (const std::exception& e) {
-      status = make_error(ErrorKind::internal, std::string("internal error: ") + e.what());
-    }
-    if (!status) {
-      int code = http_status(status.error().kind);
-      write_error(res, code, status.error().message);
-      if (code >= 500) {
-        log_line(req.method + " " + req.path + ": " + std::to_string(code) + " " +
-                 status.error().message);
-      }
-    }
-    ctx.metrics.http_request(route, res.status);
-  };
-}
-
-ApiServer::ApiServer(ApiContext& ctx) : m_ctx(ctx), m_server(std::make_unique<httplib::Server>()) {
+ApiServer::ApiServer(ApiContext& ctx) : m_ctx(ctx) {
+  HttpLimits limits;
+  limits.read_timeout = ctx.config.read_timeout;
+  limits.write_timeout = ctx.config.write_timeout;
+  limits.threads = ctx.config.http_threads;
+  m_server = std::make_unique<HttpServer>(limits, ctx.metrics);
+  ctx.max_long_polls = m_server->max_waiting_requests();
   auto& s = *m_server;
-  int threads = ctx.config.http_threads;
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  s.set_tcp_nodelay(true);  // else every answer waits ~40ms for a delayed ACK
   // httplib's default adds SO_REUSEPORT, which would let a second fnqd share
   // the port silently; a taken port must be an error.
-  s.set_socket_options([](httplib::socket_t sock) {
+  s.set_socket_options([](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
-  s.set_keep_alive_max_count(100000);
-  s.set_keep_alive_timeout(5);
-  auto rt = ctx.config.read_timeout;
-  s.set_read_timeout(rt.count() / 1000, (rt.count() % 1000) * 1000);
-  auto wt = ctx.config.write_timeout;
-  s.set_write_timeout(wt.count() / 1000, (wt.count() % 1000) * 1000);
-  s.set_payload_max_length(ctx.config.max_body);
+  s.set_payload_max_length(ctx.config.max_body);  // a backstop: pre_route answers first
   s.set_pre_routing_handler(
       [&ctx](const httplib::Request& req, httplib::Response& res) { return pre_route(ctx, req, res); });
-  s.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
-    res.set_header("X-Fnq-Version", k_version);
-  });
-  // Statuses httplib sets itself (404 no route, 413, 400) get the JSON shape too.
-  s.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    std::string message = res.status == 404   ? "no such route: " + req.method + " " + req.path
-                          : res.status == 413 ? "request body is over the limit (--max-body)"
-                                              : "HTTP " + std::to_string(res.status);
-    write_error(res, res.status, message);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+  s.set_post_routing_handler(
+      [&ctx](const httplib::Request& req, httplib::Response& res) { post_route(ctx, req, res); });
+  s.set_error_handler(httplib::Server::HandlerWithResponse(httplib_error));
   register_system_routes(s, ctx);
   register_call_routes(s, ctx);
   register_function_routes(s, ctx);
   register_openfaas_routes(s, ctx);
+  add_unmatched_body_routes(s);
 }
 
 ApiServer::~ApiServer() = default;
@@ -260,11 +392,14 @@ Result<int> ApiServer::bind() {
     std::string why = bind_failure_reason(host, port);
     return make_error(ErrorKind::io, "cannot listen on " + m_ctx.config.listen_address() + ": " + why);
   }
+  if (!m_server->widen_backlog()) {
+    log_line("cannot widen the listen backlog: " + std::string(std::strerror(errno)));
+  }
   return bound;
 }
 
 void ApiServer::serve() { m_server->listen_after_bind(); }
 
-void ApiServer::stop() { m_server->stop(); }
+void ApiServer::stop() { m_server->shut_down(); }
 
 }  // namespace fnq

@@ -6,6 +6,8 @@
 
 namespace fnq {
 
+class HttpServer;
+
 // The HTTP server: auth, limits and errors in one place, then the routes.
 class ApiServer {
  public:
@@ -15,11 +17,12 @@ class ApiServer {
   Result<int> bind();
   // Serves until stop(); call from its own thread.
   void serve();
+  // Ends idle and half-read connections, finishes answers being written.
   void stop();
 
  private:
   ApiContext& m_ctx;
-  std::unique_ptr<httplib::Server> m_server;
+  std::unique_ptr<HttpServer> m_server;
 };
 
 }  // namespace fnq

@@ -47,9 +47,9 @@ Status info(ApiContext& ctx, const httplib::Request&, httplib::Response& res) {
 }  // namespace
 
 void register_system_routes(httplib::Server& s, ApiContext& ctx) {
-  s.Get("/healthz", guarded(ctx, "/healthz", healthz));
-  s.Get("/metrics", guarded(ctx, "/metrics", metrics));
-  s.Get("/v1/info", guarded(ctx, "/v1/info", info));
+  add_route(s, ctx, "GET", "/healthz", "/healthz", healthz);
+  add_route(s, ctx, "GET", "/metrics", "/metrics", metrics);
+  add_route(s, ctx, "GET", "/v1/info", "/v1/info", info);
 }
 
 }  // namespace fnq

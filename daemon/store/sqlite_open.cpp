@@ -14,9 +14,14 @@ namespace {
 
 constexpr int k_busy_timeout_ms = 5000;
 // Page cache per connection, in KiB (negative cache_size); memory is only
-// taken as pages are read.
-constexpr int k_writer_cache_kib = 65536;
-constexpr int k_reader_cache_kib = 32768;
+// taken as pages are read, and kept. fnqd should stay within 64 MiB
+// resident with a million calls stored, so the caches are modest: the
+// writer's hot pages are the right edges of the (time-ordered) indexes, and
+// a reader's cache is dropped whenever another connection has written
+// (WAL), so under load a larger one is not used. Measured: a 100,000-row
+// batch insert runs as fast with 16 MiB as with 64 MiB.
+constexpr int k_writer_cache_kib = 16384;
+constexpr int k_reader_cache_kib = 4096;
 // The WAL is truncated to this after a checkpoint, so one burst does not
 // leave a huge file behind.
 constexpr std::int64_t k_journal_size_limit = 64 * 1024 * 1024;
