@@ -148,11 +148,13 @@ Result<ParsedArgs> parse_daemon_args(int argc, const char* const* argv) {
   add(app, "--auth", raw.auth, "token|none: require the bearer token (none only on loopback)");
   app.add_option("--max-inflight", c.max_inflight, "calls running at once (default: CPUs)")
       ->envname("FNQ_MAX_INFLIGHT")->capture_default_str();
-  add(app, "--read-timeout", raw.read_timeout, "longest time to read one HTTP request");
-  add(app, "--write-timeout", raw.write_timeout, "longest time to write a response; sync route wait");
+  add(app, "--read-timeout", raw.read_timeout,
+      "longest time to read one HTTP request, headers and body, from its first byte (0: none)");
+  add(app, "--write-timeout", raw.write_timeout,
+      "longest time to write one response; also how long /function/ waits before 202");
   add(app, "--exec-timeout", raw.exec_timeout, "default hard limit of one attempt (0: none)");
   add(app, "--kill-grace", raw.kill_grace, "time between SIGTERM and SIGKILL");
-  add(app, "--max-body", raw.max_body, "largest request body (larger: 413)");
+  add(app, "--max-body", raw.max_body, "largest request body, chunked or not (larger: 413)");
   add(app, "--max-output", raw.max_output, "default cap of stored stdout per call");
   add(app, "--retry-backoff", raw.retry_backoff, "default first retry delay (doubles each attempt)");
   add(app, "--retry-backoff-max", raw.retry_backoff_max, "cap of one retry delay");
@@ -161,7 +163,8 @@ Result<ParsedArgs> parse_daemon_args(int argc, const char* const* argv) {
   add(app, "--retention", raw.retention, "age at which finished calls are pruned");
   add(app, "--shutdown-grace", raw.shutdown_grace, "how long running calls may finish on SIGTERM");
   add(app, "--sync", raw.sync, "full|normal: SQLite durability of acknowledged writes");
-  app.add_option("--http-threads", c.http_threads, "HTTP worker threads (long polls use them)")
+  app.add_option("--http-threads", c.http_threads,
+                 "HTTP threads; long polls may use all but 16 (past that they answer at once)")
       ->envname("FNQ_HTTP_THREADS")->capture_default_str();
   app.add_option("--callback-allow", c.callback_allow,
                  "hosts callbacks may be sent to (repeatable; default: any)")

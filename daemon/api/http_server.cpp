@@ -289,7 +289,7 @@ HttpServer::HttpServer(HttpLimits limits, Metrics& metrics)
 HttpServer::~HttpServer() = default;
 
 int HttpServer::max_waiting_requests() const {
-  return std::max(1, m_limits.threads - k_reserved_http_threads);
+  return m_limits.threads - std::min(k_reserved_http_threads, m_limits.threads / 2);
 }
 
 bool HttpServer::busy() const { return m_connections.load() >= max_waiting_requests(); }

@@ -28,7 +28,7 @@ namespace fnq {
 class Metrics;
 
 // Threads kept free of long polls and idle keep-alive connections, so that
-// submits and reads find one at once.
+// submits and reads find one at once (half the pool when it is smaller than 32).
 inline constexpr int k_reserved_http_threads = 16;
 
 struct HttpLimits {
@@ -70,7 +70,8 @@ class HttpServer : public httplib::Server {
   void shut_down();
   // Connections being served by a pool thread now.
   int connections() const { return m_connections.load(); }
-  // Requests that may wait (long polls) at once: the pool minus the reserve.
+  // Requests that may wait (long polls) at once: the pool minus the reserve;
+  // also the number of connections past which answers close their connection.
   int max_waiting_requests() const;
 
  private:

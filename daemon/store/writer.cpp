@@ -25,20 +25,23 @@ Writer::~Writer() {
 }
 
 Status Writer::run(Task task) {
-  Pending pending;
-  pending.task = std::move(task);
-  std::unique_lock<std::mutex> lock(m_mutex);
-  if (m_stopping) {
-    return make_error(ErrorKind::shutting_down, "the store is closing");
+  auto pending = std::make_shared<Pending>();
+  pending->task = std::move(task);
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_stopping) {
+      return make_error(ErrorKind::shutting_down, "the store is closing");
+    }
+    m_queue.push_back(pending);
   }
-  m_queue.push_back(&pending);
   m_wake.notify_one();
-  pending.done_cv.wait(lock, [&] { return pending.done; });
-  return pending.result;
+  std::unique_lock<std::mutex> lock(m_mutex);
+  pending->done_cv.wait(lock, [&] { return pending->done; });
+  return pending->result;
 }
 
 void Writer::loop() {
-  std::vector<Pending*> batch;
+  std::vector<PendingPtr> batch;
   while (true) {
     {
       std::unique_lock<std::mutex> lock(m_mutex);
@@ -54,19 +57,21 @@ void Writer::loop() {
     run_batch(batch);
     {
       std::lock_guard<std::mutex> lock(m_mutex);
-      for (Pending* p : batch) {
+      for (const PendingPtr& p : batch) {
         p->done = true;
-        p->done_cv.notify_one();
       }
+    }
+    for (const PendingPtr& p : batch) {
+      p->done_cv.notify_one();
     }
     batch.clear();
   }
 }
 
-void Writer::run_batch(const std::vector<Pending*>& batch) {
+void Writer::run_batch(const std::vector<PendingPtr>& batch) {
   Status begun = m_db.run("BEGIN IMMEDIATE");
   if (!begun.ok()) {
-    for (Pending* p : batch) {
+    for (const PendingPtr& p : batch) {
       p->result = begun;
     }
     return;
@@ -81,7 +86,7 @@ void Writer::run_batch(const std::vector<Pending*>& batch) {
     (void)m_db.run("ROLLBACK");
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    Pending* p = batch[i];
+    Pending* p = batch[i].get();
     if (i >= ran) {
       // Not run because the transaction was lost: the caller may try again.
       p->result = make_error(committed.error().kind, "not written: " + committed.error().message);

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -61,8 +62,12 @@ class Writer {
     std::condition_variable done_cv;
   };
 
+  // Shared with the writer thread, which wakes the caller after releasing
+  // the lock (a caller woken under it would only block again on the lock).
+  using PendingPtr = std::shared_ptr<Pending>;
+
   void loop();
-  void run_batch(const std::vector<Pending*>& batch);
+  void run_batch(const std::vector<PendingPtr>& batch);
   // Runs one task inside its savepoint. false: the whole transaction was
   // lost (SQLite rolled it back), so the batch cannot be committed.
   bool run_in_savepoint(Pending& p);
@@ -70,7 +75,7 @@ class Writer {
   Database m_db;  // used by the writer thread only (once it runs)
   std::mutex m_mutex;
   std::condition_variable m_wake;
-  std::deque<Pending*> m_queue;
+  std::deque<PendingPtr> m_queue;
   bool m_stopping = false;
   std::thread m_thread;
 };

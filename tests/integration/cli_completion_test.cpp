@@ -67,6 +67,10 @@ TEST(CliCompletionScript, LoadsWithoutErrorsAndRegistersFnq) {
   EXPECT_EQ(r.out, "complete -F _fnq fnq\n");
   r = run_program({"bash", "-n", k_bash_completion});
   EXPECT_EQ(r.exit_code, 0) << r.err;
+  if (have("shellcheck")) {
+    r = run_program({"shellcheck", "-s", "bash", k_bash_completion});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
 }
 
 TEST(CliCompletionScript, OffersTheCommandsAndFlagsFnqHelpLists) {

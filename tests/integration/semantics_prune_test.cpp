@@ -36,7 +36,7 @@ TEST_F(SemanticsPruneTest, PruneDeletesOnlyFinishedCallsOlderThanTheCut) {
 
   RunResult r = fnq({"prune", "--older-than", "1h"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.err, "fnq: deleted 0 finished calls\n");
+  EXPECT_NE(r.err.find("deleted 0 "), std::string::npos) << r.err;
   EXPECT_TRUE(call_exists(succeeded));
 
   r = fnq({"prune", "--older-than", "0s", "--json"});

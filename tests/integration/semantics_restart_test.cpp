@@ -80,6 +80,8 @@ TEST_F(SemanticsRestartTest, KilledDaemonRetriesTheInterruptedCallIfItHasRetries
 
 TEST_F(SemanticsRestartTest, SigtermRequeuesWhatOutlivesTheGraceWithoutCountingIt) {
   start_daemon({"--shutdown-grace", "3s"});
+  // Sleeps on its first run only; the quotes keep the marker out of sh's
+  // own command line, so the process found below is the sleep.
   add_script("twice",
              "echo \"$FNQ_ATTEMPT\" >> attempts; [ -e ran ] && echo second && exit 0; "
              "touch ran; exec sleep 30.7'77'");

@@ -54,6 +54,64 @@ TEST_F(SubmitTest, RoundTripKeepsEveryField) {
   EXPECT_EQ(m_store->get_stderr(id).value(), "");
 }
 
+// submit answers with the call it stored without reading the row back
+// (stored_call in sqlite_store_calls.cpp): it must be what get_call reads.
+void expect_same_call(const Call& answered, const Call& stored) {
+  EXPECT_EQ(to_json(answered), to_json(stored));
+  EXPECT_EQ(answered.exec_timeout, stored.exec_timeout);
+  EXPECT_EQ(to_json(answered.request), to_json(stored.request));
+}
+
+TEST_F(SubmitTest, TheAnswerIsTheStoredCall) {
+  std::string done = submit_id();
+  run_to(done, CallState::succeeded, "out");
+  std::string failed = submit_id("other");
+  run_to(failed, CallState::failed);
+  std::string pending = submit_id("fn");
+
+  std::vector<NewCall> batch;
+  batch.push_back(make_call("fn", "plain"));
+  NewCall full = make_call("other", "x");
+  full.call.priority = -3;
+  full.call.sync = true;
+  full.call.key = "k";
+  full.call.max_retries = 2;
+  full.call.attempt = 1;
+  full.call.exec_timeout = Millis(250);
+  full.call.run_at = k_t0 + 60'000;
+  full.call.callback = CallbackInfo{"http://127.0.0.1:9/cb", "delivered", 4, 200};
+  full.call.request = RequestInfo{"GET", "/p", "q=1", {{"X-A", "1"}, {"X-A", "2"}}};
+  batch.push_back(full);
+  NewCall empty_callback = make_call();
+  empty_callback.call.callback = CallbackInfo{"", "pending", 0, std::nullopt};
+  batch.push_back(empty_callback);
+  NewCall waits = make_call();
+  waits.call.needs = {pending, done, pending};
+  batch.push_back(waits);
+  NewCall skipped = make_call("fn", "in");
+  skipped.call.needs = {done, failed};
+  skipped.call.callback = CallbackInfo{"http://127.0.0.1:9/cb", "pending", 0, std::nullopt};
+  batch.push_back(skipped);
+  NewCall piped = make_call();
+  piped.call.input_from = done;
+  batch.push_back(piped);
+  NewCall piped_later = make_call();
+  piped_later.call.input_from = pending;
+  piped_later.call.needs = {done};
+  batch.push_back(piped_later);
+
+  auto answered = m_store->submit(batch);
+  ASSERT_TRUE(answered.ok()) << answered.error().message;
+  ASSERT_EQ(answered->size(), batch.size());
+  for (const SubmitResult& r : *answered) {
+    SCOPED_TRACE(r.call.id);
+    EXPECT_FALSE(r.existing);
+    expect_same_call(r.call, get(r.call.id));
+  }
+  EXPECT_EQ((*answered)[4].call.state, CallState::skipped);
+  EXPECT_EQ((*answered)[5].call.input_size, 3u);  // the output of `done`
+}
+
 TEST_F(SubmitTest, BinaryInputSurvives) {
   std::string input("a\0b\xff", 4);
   std::string id = submit_id("fn", input);

@@ -1,0 +1,54 @@
+// fnqd's settings: --auth none only on loopback, durations and sizes.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "daemon/config.h"
+
+namespace fnq {
+namespace {
+
+Result<ParsedArgs> parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "fnqd");
+  args.push_back("--state-dir");
+  args.push_back("/nonexistent/fnq-config-test");
+  return parse_daemon_args(static_cast<int>(args.size()), args.data());
+}
+
+TEST(DaemonConfig, LoopbackIsALiteralLoopbackAddressOrLocalhost) {
+  for (const char* host : {"127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"}) {
+    EXPECT_TRUE(is_loopback_host(host)) << host;
+  }
+  for (const char* host : {"0.0.0.0", "::", "10.0.0.1", "127.example.com", "localhost.evil", "",
+                           "128.0.0.1", "::ffff:10.0.0.1"}) {
+    EXPECT_FALSE(is_loopback_host(host)) << host;
+  }
+}
+
+TEST(DaemonConfig, AuthNoneIsRefusedOffLoopback) {
+  auto refused = parse({"--auth", "none", "--listen", "0.0.0.0:7850"});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("--auth none is refused on the non-loopback address 0.0.0.0"),
+            std::string::npos)
+      << refused.error().message;
+  auto ok = parse({"--auth", "none", "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_FALSE(ok->config.auth_token);
+}
+
+TEST(DaemonConfig, LimitsParseAsDurationsAndSizes) {
+  auto r = parse({"--read-timeout", "250ms", "--write-timeout", "2s", "--max-body", "1KiB",
+                  "--callback-backoff", "100ms", "--callback-allow", "a.example,b.example"});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->config.read_timeout, Millis(250));
+  EXPECT_EQ(r->config.write_timeout, Millis(2000));
+  EXPECT_EQ(r->config.max_body, 1024u);
+  EXPECT_EQ(r->config.callback_backoff, Millis(100));
+  EXPECT_EQ(r->config.callback_allow, (std::vector<std::string>{"a.example", "b.example"}));
+  auto bad = parse({"--read-timeout", "soon"});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message.rfind("--read-timeout:", 0), 0u) << bad.error().message;
+}
+
+}  // namespace
+}  // namespace fnq
