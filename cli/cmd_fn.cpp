@@ -237,6 +237,11 @@ Outcome run_fn_rm(Context& ctx, const FnNameOptions& o) {
   if (!reply.ok()) {
     Failure f = reply.failure();
     if (f.exit_code == k_exit_failure && !o.force) {
+      // The daemon's own hint speaks of the HTTP API; give the CLI's instead.
+      auto paren = f.why.rfind(" (");
+      if (paren != std::string::npos && !f.why.empty() && f.why.back() == ')') {
+        f.why.erase(paren);
+      }
       f.hint = "add --force to cancel its unfinished calls and delete it";
     }
     return f;

@@ -139,6 +139,8 @@ Result<ParsedArgs> parse_daemon_args(int argc, const char* const* argv) {
                "processes, and serves the HTTP API that fnq and curl talk to.",
                "fnqd"};
   app.set_config("--config", "", "read settings from a TOML-style FILE (key = value)");
+  // A misspelt setting must not be silently ignored.
+  app.allow_config_extras(CLI::config_extras_mode::error);
   app.set_version_flag("--version", std::string("fnqd ") + k_version);
   app.footer("Example:\n  fnqd --state-dir /var/lib/fnq --listen 127.0.0.1:7850 --max-inflight 4\n"
              "Every flag can also be set as FNQ_<FLAG> (FNQ_MAX_INFLIGHT=4). See fnqd(8).");

@@ -1,6 +1,6 @@
 #pragma once
-// fnqd's settings: flags, FNQ_<FLAG> environment variables and a
-// --config file (CLI11's TOML-style format), in that order of precedence.
+// fnqd's settings: flags, a --config file (CLI11's TOML-style format) and
+// FNQ_<FLAG> environment variables, in that order of precedence.
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -262,7 +262,7 @@ Result<Store::DeleteResult> SqliteStore::delete_function(const std::string& name
     if (!unfinished.empty() && !force) {
       return make_error(ErrorKind::conflict, "function '" + name + "' has " +
                                                  std::to_string(unfinished.size()) +
-                                                 " unfinished calls (use force)");
+                                                 " unfinished calls (delete with ?force=true to cancel them)");
     }
     DeleteResult result;
     Settlement s;

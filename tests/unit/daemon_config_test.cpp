@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "daemon/config.h"
+#include "support/temp_dir.h"
 
 namespace fnq {
 namespace {
@@ -48,6 +49,33 @@ TEST(DaemonConfig, LimitsParseAsDurationsAndSizes) {
   auto bad = parse({"--read-timeout", "soon"});
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().message.rfind("--read-timeout:", 0), 0u) << bad.error().message;
+}
+
+}  // namespace
+}  // namespace fnq
+
+namespace fnq {
+namespace {
+
+TEST(DaemonConfigFile, SettingsComeFromTheFileAndFlagsWin) {
+  test::TempDir dir;
+  test::write_file(dir.file("fnqd.toml"), "max-inflight = 3\nexec-timeout = \"90s\"\n");
+  std::string path = dir.file("fnqd.toml");
+  std::vector<const char*> args = {"fnqd", "--config", path.c_str(), "--max-inflight", "5"};
+  auto parsed = parse_daemon_args(static_cast<int>(args.size()), args.data());
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->config.max_inflight, 5);
+  EXPECT_EQ(parsed->config.exec_timeout.count(), 90'000);
+}
+
+TEST(DaemonConfigFile, AMisspeltSettingIsAnError) {
+  test::TempDir dir;
+  test::write_file(dir.file("fnqd.toml"), "exec-timout = \"90s\"\n");
+  std::string path = dir.file("fnqd.toml");
+  std::vector<const char*> args = {"fnqd", "--config", path.c_str()};
+  auto parsed = parse_daemon_args(static_cast<int>(args.size()), args.data());
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.error().message.find("exec-timout"), std::string::npos) << parsed.error().message;
 }
 
 }  // namespace

@@ -196,7 +196,7 @@ TEST_F(NeedsTest, DeleteFunctionRefusesUnfinishedCallsUnlessForced) {
   auto refused = m_store->delete_function("other", false, k_t0);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().kind, ErrorKind::conflict);
-  EXPECT_EQ(refused.error().message, "function 'other' has 2 unfinished calls (use force)");
+  EXPECT_EQ(refused.error().message, "function 'other' has 2 unfinished calls (delete with ?force=true to cancel them)");
 
   auto forced = m_store->delete_function("other", true, k_t0 + 10);
   ASSERT_TRUE(forced.ok()) << forced.error().message;
