@@ -7,6 +7,7 @@
 #include "common/timeutil.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
+#include "daemon/orphans.h"
 
 namespace fnq {
 
@@ -82,6 +83,11 @@ Status Scheduler::start() {
   }
   if (!report->failed.empty()) {
     m_on_terminal(report->failed);
+  }
+  std::vector<std::string> interrupted = report->retried;
+  interrupted.insert(interrupted.end(), report->failed.begin(), report->failed.end());
+  if (int n = kill_orphaned_processes(interrupted); n > 0) {
+    log_line("killed " + std::to_string(n) + " leftover process(es) of interrupted calls");
   }
   m_executor = std::make_unique<Executor>([this](ExecResult r) { on_exec_done(std::move(r)); });
   m_thread = std::thread([this] { run(); });

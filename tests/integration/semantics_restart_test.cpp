@@ -137,3 +137,34 @@ TEST_F(SemanticsRestartTest, SigtermLetsACallFinishWithinTheGrace) {
 
 }  // namespace
 }  // namespace fnq::test
+
+namespace fnq::test {
+namespace {
+
+class SemanticsOrphanTest : public SemanticsTest {};
+
+TEST_F(SemanticsOrphanTest, RestartKillsBackgroundProcessesOfInterruptedCalls) {
+  start_daemon();
+  // The direct child dies with the daemon (PR_SET_PDEATHSIG); the background
+  // sleep outlives it until the next start finds it by its FNQ_CALL_ID.
+  add_script("bg", "sleep 61.2'34' & exec sleep 61.2'35'");
+  std::string id = submit("bg");
+  ASSERT_TRUE(wait_until([] {
+    return !live_processes_matching("sleep 61.234").empty() &&
+           !live_processes_matching("sleep 61.235").empty();
+  }));
+  m_daemon->kill_hard();
+  ASSERT_TRUE(wait_until([] { return live_processes_matching("sleep 61.235").empty(); },
+                         std::chrono::seconds(10)));
+  EXPECT_FALSE(live_processes_matching("sleep 61.234").empty());
+
+  start_daemon();
+  EXPECT_TRUE(wait_until([] { return live_processes_matching("sleep 61.234").empty(); },
+                         std::chrono::seconds(10)))
+      << "a background process of the interrupted call outlived the restart";
+  EXPECT_EQ(call_json(id)["state"], "failed");
+  EXPECT_NE(m_daemon->log().find("leftover process"), std::string::npos) << m_daemon->log();
+}
+
+}  // namespace
+}  // namespace fnq::test
