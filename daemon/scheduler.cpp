@@ -290,8 +290,15 @@ void Scheduler::process_results(std::vector<ExecResult> results, std::int64_t no
     return;
   }
   std::vector<std::string> terminal;
-  for (const auto& f : *finished) {
-    terminal.insert(terminal.end(), f.terminal_ids.begin(), f.terminal_ids.end());
+  for (std::size_t i = 0; i < finished->size(); ++i) {
+    const auto& ids = (*finished)[i].terminal_ids;
+    terminal.insert(terminal.end(), ids.begin(), ids.end());
+    for (const auto& id : ids) {
+      if (id != outcomes[i].id) {  // a dependent that can no longer run
+        log_line("call " + id + " skipped, since call " + outcomes[i].id + " " +
+                 to_string(outcomes[i].state));
+      }
+    }
   }
   if (!terminal.empty()) {
     m_on_terminal(terminal);
