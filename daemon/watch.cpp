@@ -35,6 +35,11 @@ bool CallWatch::Subscription::wait_until(std::chrono::steady_clock::time_point d
   return false;
 }
 
+std::uint64_t CallWatch::Subscription::reports() const {
+  std::lock_guard<std::mutex> lock(m_watch.m_mutex);
+  return m_fired;
+}
+
 void CallWatch::notify(const std::vector<std::string>& terminal_ids) {
   std::lock_guard<std::mutex> lock(m_mutex);
   for (const auto& id : terminal_ids) {

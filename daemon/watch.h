@@ -23,6 +23,9 @@ class CallWatch {
     // True when one of the ids was reported since the last wait (or since
     // subscribing); false at the deadline or on shutdown.
     bool wait_until(std::chrono::steady_clock::time_point deadline);
+    // How many reports of the ids have arrived since subscribing (an id
+    // listed twice counts twice per report).
+    std::uint64_t reports() const;
 
    private:
     friend class CallWatch;

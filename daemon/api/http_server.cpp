@@ -260,6 +260,23 @@ std::string cut_off_answer(int status, const char* reason, const std::string& me
          "\r\nConnection: close\r\nX-Fnq-Version: " + k_version + "\r\n\r\n" + body;
 }
 
+// The connection layer's own answer (408, 431): httplib's was held back.
+void answer_cut_off(Connection& conn, const std::string& peer, const HttpLimits& limits,
+                    Metrics& metrics) {
+  bool timeout = conn.cut_off() == CutOff::read_timeout;
+  int status = timeout ? 408 : 431;
+  std::string message = timeout ? "request not read within " +
+                                      format_duration(limits.read_timeout) +
+                                      " (--read-timeout); send it faster"
+                                : "request line and headers over " +
+                                      format_size(limits.max_header_bytes);
+  conn.write_raw(cut_off_answer(status, timeout ? "Request Timeout" : "Request Header Fields Too Large",
+                                message));
+  log_line("request from " + peer + ": " + std::to_string(status) + " " + message);
+  metrics.http_request("limits", status);
+  conn.linger();
+}
+
 // Sets t_exchange for the duration of one request.
 class ExchangeScope {
  public:
@@ -326,17 +343,7 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
       break;
     }
     if (conn.cut_off() != CutOff::none) {
-      bool timeout = conn.cut_off() == CutOff::read_timeout;
-      std::string message =
-          timeout ? "request not read within " + format_duration(m_limits.read_timeout) +
-                        " (--read-timeout); send it faster"
-                  : "request headers over " + format_size(m_limits.max_header_bytes) + " bytes";
-      int status = timeout ? 408 : 431;
-      conn.write_raw(cut_off_answer(status, timeout ? "Request Timeout" : "Request Header Fields Too Large",
-                                    message));
-      log_line("request from " + exchange.peer + ": " + std::to_string(status) + " " + message);
-      m_metrics.http_request("limits", status);
-      conn.linger();
+      answer_cut_off(conn, exchange.peer, m_limits, m_metrics);
       break;
     }
     if (conn.write_timed_out()) {

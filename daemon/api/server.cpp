@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -345,12 +346,21 @@ Result<std::vector<Call>> wait_for_calls(ApiContext& ctx, const std::vector<std:
   CallWatch::Subscription sub(ctx.watch, ids);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
+    std::uint64_t reports_before = sub.reports();
     auto calls = ctx.store.get_calls(ids);
     if (!calls || all_terminal(*calls) || ctx.shutting_down) {
       return calls;
     }
-    if (!sub.wait_until(deadline)) {
-      return ctx.store.get_calls(ids);
+    // Every unfinished call is reported once it finishes, so read again
+    // only when there have been as many reports as unfinished calls:
+    // awaiting n calls that finish one by one then reads O(n) rows, not
+    // O(n^2) (2,000 calls: 4 million rows read, most of a core).
+    auto unfinished = static_cast<std::uint64_t>(
+        std::count_if(calls->begin(), calls->end(), [](const Call& c) { return !is_terminal(c.state); }));
+    while (sub.reports() - reports_before < unfinished) {
+      if (!sub.wait_until(deadline) || ctx.shutting_down) {
+        return ctx.store.get_calls(ids);
+      }
     }
   }
 }

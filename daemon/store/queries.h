@@ -80,6 +80,11 @@ inline constexpr const char k_claim[] =
     "ORDER BY sync DESC, priority DESC, run_at, id LIMIT ?3) "
     "RETURNING " FNQ_CALL_COLUMNS;
 
+// Is any call claimable? (k_claim's subquery, on a reader.)
+inline constexpr const char k_claimable[] =
+    "SELECT 1 FROM calls INDEXED BY calls_claim WHERE state = 'queued' "
+    "AND function NOT IN (SELECT value FROM json_each(?1)) LIMIT 1";
+
 inline constexpr const char k_running[] =
     "SELECT id, attempt, max_retries FROM calls WHERE state = 'running'";
 
@@ -127,6 +132,7 @@ inline constexpr NamedQuery k_hot_queries[] = {
     {"promote_due", k_promote_due},
     {"next_due", k_next_due},
     {"claim", k_claim},
+    {"claimable", k_claimable},
     {"running", k_running},
     {"dependents", k_dependents},
     {"prunable", k_prunable},

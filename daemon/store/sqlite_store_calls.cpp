@@ -93,9 +93,28 @@ Call stored_call(const NewCall& nc, const NeedsCheck& check, CallState state,
   return c;
 }
 
+// What the calls of one submit (a batch is usually of one function, from
+// one request) have in common, worked out once.
+struct BatchMemo {
+  std::optional<std::string> checked_function;  // known to exist
+  std::optional<RequestInfo> request;           // the last request seen...
+  std::string request_json;                     // ...and its JSON
+};
+
+const std::string& request_json(const RequestInfo& r, BatchMemo* memo) {
+  const auto& last = memo->request;
+  if (!last || last->method != r.method || last->path != r.path || last->query != r.query ||
+      last->headers != r.headers) {
+    memo->request = r;
+    memo->request_json = to_json(r).dump();
+  }
+  return memo->request_json;
+}
+
 // Inserts the call row unless (function, key) exists; returns the stored
 // call, or nothing when it exists.
-Result<std::optional<Call>> insert_call(Database& db, const NewCall& nc, const NeedsCheck& check) {
+Result<std::optional<Call>> insert_call(Database& db, const NewCall& nc, const NeedsCheck& check,
+                                        BatchMemo* memo) {
   const Call& c = nc.call;
   std::int64_t now = c.created_at;
   CallState state = check.skip_error             ? CallState::skipped
@@ -139,7 +158,7 @@ Result<std::optional<Call>> insert_call(Database& db, const NewCall& nc, const N
   } else {
     q.bind_null(19);
   }
-  q.bind(20, to_json(c.request).dump());
+  q.bind(20, request_json(c.request, memo));
   FNQ_TRY(q.run());
   // Not RETURNING: SQLite collects RETURNING rows in an ephemeral table,
   // opened and closed for every row.
@@ -164,17 +183,14 @@ Result<std::optional<Call>> find_by_key(Database& db, const Call& c) {
   return std::optional<Call>(std::move(existing));
 }
 
-// checked_function: a function known to exist in this transaction, so that
-// a batch of calls of one function looks it up once.
-Result<SubmitResult> submit_one(Database& db, const NewCall& nc,
-                                std::optional<std::string>* checked_function) {
+Result<SubmitResult> submit_one(Database& db, const NewCall& nc, BatchMemo* memo) {
   const Call& c = nc.call;
   if (c.id.empty()) {
     return make_error(ErrorKind::invalid_input, "a call needs an id");
   }
-  if (!*checked_function || **checked_function != c.function) {
+  if (memo->checked_function != c.function) {
     FNQ_TRY(require_function(db, c.function));
-    *checked_function = c.function;
+    memo->checked_function = c.function;
   }
   // A repeat is answered with the earlier call before its needs are looked
   // at: they may have been pruned since.
@@ -183,7 +199,7 @@ Result<SubmitResult> submit_one(Database& db, const NewCall& nc,
     return SubmitResult{std::move(*existing), true};
   }
   FNQ_TRY_ASSIGN(NeedsCheck check, check_needs(db, c));
-  FNQ_TRY_ASSIGN(std::optional<Call> stored, insert_call(db, nc, check));
+  FNQ_TRY_ASSIGN(std::optional<Call> stored, insert_call(db, nc, check, memo));
   if (!stored) {
     // Unreachable with one writer; the unique index is what guarantees it.
     return make_error(ErrorKind::conflict, "a call of '" + c.function + "' with key '" +
@@ -216,9 +232,9 @@ Result<std::vector<SubmitResult>> SqliteStore::submit(std::vector<NewCall> calls
   return write<std::vector<SubmitResult>>([&](Database& db) -> Result<std::vector<SubmitResult>> {
     std::vector<SubmitResult> out;
     out.reserve(calls.size());
-    std::optional<std::string> checked_function;
+    BatchMemo memo;
     for (const NewCall& nc : calls) {
-      FNQ_TRY_ASSIGN(SubmitResult r, submit_one(db, nc, &checked_function));
+      FNQ_TRY_ASSIGN(SubmitResult r, submit_one(db, nc, &memo));
       out.push_back(std::move(r));
     }
     return out;

@@ -81,6 +81,18 @@ bool claim_order(const ClaimedCall& a, const ClaimedCall& b) {
 
 Result<std::optional<std::int64_t>> SqliteStore::promote_due(std::int64_t now) {
   using Next = std::optional<std::int64_t>;
+  // Most of the time nothing is due: look on a reader first, so that the
+  // scheduler does not queue a write and wait for a group commit for
+  // nothing. A call that becomes due by a commit after this read wakes the
+  // scheduler again.
+  auto next = read([&](Database& db) -> Result<Next> {
+    Query q = db.query(sql::k_next_due);
+    FNQ_TRY_ASSIGN(bool row, q.step());
+    return row ? q.opt_int64(0) : Next();
+  });
+  if (!next || !*next || **next > now) {
+    return next;
+  }
   return write<Next>([&](Database& db) -> Result<Next> {
     {
       Query q = db.query(sql::k_promote_due);
@@ -99,6 +111,18 @@ Result<std::vector<ClaimedCall>> SqliteStore::claim(std::int64_t now, int limit,
     return std::vector<ClaimedCall>();
   }
   std::string skip = json(saturated).dump();
+  // As in promote_due: when nothing is claimable, answer from a reader.
+  auto claimable = read([&](Database& db) -> Result<bool> {
+    Query q = db.query(sql::k_claimable);
+    q.bind(1, skip);
+    return q.step();
+  });
+  if (!claimable) {
+    return claimable.error();
+  }
+  if (!*claimable) {
+    return std::vector<ClaimedCall>();
+  }
   return write<std::vector<ClaimedCall>>([&](Database& db) -> Result<std::vector<ClaimedCall>> {
     std::vector<ClaimedCall> out;
     {
