@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
     die(db, "open");
   }
   // fnqd's writer connection settings (daemon/store/sqlite_open.cpp).
-  exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; "
+  exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-8192; "
            "PRAGMA temp_store=MEMORY;");
   exec(db, "BEGIN IMMEDIATE;" + schema.str() + ";COMMIT;");
 
