@@ -138,33 +138,34 @@ Result<ParsedArgs> parse_daemon_args(int argc, const char* const* argv) {
   CLI::App app{"fnqd: the fnq daemon. Keeps queued function calls in SQLite, runs them as local\n"
                "processes, and serves the HTTP API that fnq and curl talk to.",
                "fnqd"};
-  app.set_config("--config", "", "read settings from a TOML-style FILE (key = value)");
+  app.set_config("--config", "", "read settings from a TOML-style FILE (key = value)")
+      ->type_name("FILE");
   // A misspelt setting must not be silently ignored.
   app.allow_config_extras(CLI::config_extras_mode::error);
   app.set_version_flag("--version", std::string("fnqd ") + k_version);
   app.footer("Example:\n  fnqd --state-dir /var/lib/fnq --listen 127.0.0.1:7850 --max-inflight 4\n"
              "Every flag can also be set as FNQ_<FLAG> (FNQ_MAX_INFLIGHT=4). See fnqd(8).");
-  add(app, "--state-dir", raw.state_dir, "directory for fnq.db, token and fnqd.json (created 0700)");
-  add(app, "--db", raw.db, "the SQLite database (default STATE_DIR/fnq.db)");
-  add(app, "--listen", raw.listen, "HOST:PORT to listen on (default 127.0.0.1:7850; port 0 picks one)");
-  add(app, "--auth", raw.auth, "token|none: require the bearer token (none only on loopback)");
+  add(app, "--state-dir", raw.state_dir, "directory for fnq.db, token and fnqd.json (created 0700)")->type_name("DIR");
+  add(app, "--db", raw.db, "the SQLite database (default STATE_DIR/fnq.db)")->type_name("PATH");
+  add(app, "--listen", raw.listen, "HOST:PORT to listen on (default 127.0.0.1:7850; port 0 picks one)")->type_name("HOST:PORT");
+  add(app, "--auth", raw.auth, "token|none: require the bearer token (none only on loopback)")->type_name("MODE");
   app.add_option("--max-inflight", c.max_inflight, "calls running at once (default: CPUs)")
       ->envname("FNQ_MAX_INFLIGHT")->capture_default_str();
   add(app, "--read-timeout", raw.read_timeout,
-      "longest time to read one HTTP request, headers and body, from its first byte (0: none)");
+      "longest time to read one HTTP request, headers and body, from its first byte (0: none)")->type_name("D");
   add(app, "--write-timeout", raw.write_timeout,
-      "longest time to write one response; also how long /function/ waits before 202");
-  add(app, "--exec-timeout", raw.exec_timeout, "default hard limit of one attempt (0: none)");
-  add(app, "--kill-grace", raw.kill_grace, "time between SIGTERM and SIGKILL");
-  add(app, "--max-body", raw.max_body, "largest request body, chunked or not (larger: 413)");
-  add(app, "--max-output", raw.max_output, "default cap of stored stdout per call");
-  add(app, "--retry-backoff", raw.retry_backoff, "default first retry delay (doubles each attempt)");
-  add(app, "--retry-backoff-max", raw.retry_backoff_max, "cap of one retry delay");
+      "longest time to write one response; also how long /function/ waits before 202")->type_name("D");
+  add(app, "--exec-timeout", raw.exec_timeout, "default hard limit of one attempt (0: none)")->type_name("D");
+  add(app, "--kill-grace", raw.kill_grace, "time between SIGTERM and SIGKILL")->type_name("D");
+  add(app, "--max-body", raw.max_body, "largest request body, chunked or not (larger: 413)")->type_name("SIZE");
+  add(app, "--max-output", raw.max_output, "default cap of stored stdout per call")->type_name("SIZE");
+  add(app, "--retry-backoff", raw.retry_backoff, "default first retry delay (doubles each attempt)")->type_name("D");
+  add(app, "--retry-backoff-max", raw.retry_backoff_max, "cap of one retry delay")->type_name("D");
   app.add_option("--max-retries", c.max_retries, "default retries of a failed attempt")
       ->envname("FNQ_MAX_RETRIES")->capture_default_str()->check(CLI::NonNegativeNumber);
-  add(app, "--retention", raw.retention, "age at which finished calls are pruned");
-  add(app, "--shutdown-grace", raw.shutdown_grace, "how long running calls may finish on SIGTERM");
-  add(app, "--sync", raw.sync, "full|normal: SQLite durability of acknowledged writes");
+  add(app, "--retention", raw.retention, "age at which finished calls are pruned")->type_name("D");
+  add(app, "--shutdown-grace", raw.shutdown_grace, "how long running calls may finish on SIGTERM")->type_name("D");
+  add(app, "--sync", raw.sync, "full|normal: SQLite durability of acknowledged writes")->type_name("MODE");
   app.add_option("--http-threads", c.http_threads,
                  "HTTP threads; long polls may use all but 16 (past that they answer at once)")
       ->envname("FNQ_HTTP_THREADS")->capture_default_str();
@@ -173,7 +174,7 @@ Result<ParsedArgs> parse_daemon_args(int argc, const char* const* argv) {
       ->envname("FNQ_CALLBACK_ALLOW")->delimiter(',');
   app.add_option("--callback-attempts", c.callback_attempts, "deliveries tried per callback")
       ->envname("FNQ_CALLBACK_ATTEMPTS")->capture_default_str()->check(CLI::PositiveNumber);
-  add(app, "--callback-backoff", raw.callback_backoff, "first callback retry delay (doubles)");
+  add(app, "--callback-backoff", raw.callback_backoff, "first callback retry delay (doubles)")->type_name("D");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
