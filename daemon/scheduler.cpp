@@ -208,7 +208,7 @@ void Scheduler::run() {
     }
     std::int64_t now = now_ms();
     if (!done.empty()) {
-      process_results(std::move(done), now);
+      process_results(std::move(done), now, !draining);
     }
     stop_attempts(to_stop);
     if (!draining) {
@@ -233,7 +233,8 @@ std::int64_t Scheduler::backoff_until(const Running& r, std::int64_t now) const 
   return now + static_cast<std::int64_t>(delay * (1.0 + jitter));
 }
 
-void Scheduler::process_results(std::vector<ExecResult> results, std::int64_t now) {
+void Scheduler::process_results(std::vector<ExecResult> results, std::int64_t now,
+                                bool claim_next) {
   std::vector<AttemptOutcome> outcomes;
   std::vector<std::string> requeued;
   for (auto& r : results) {
@@ -284,11 +285,14 @@ void Scheduler::process_results(std::vector<ExecResult> results, std::int64_t no
   if (outcomes.empty()) {
     return;
   }
-  auto finished = m_store.finish(outcomes);
-  if (!finished) {
-    log_line("cannot record call outcomes: " + finished.error().message);
+  // Recording these outcomes and claiming what may run next share one commit.
+  int free = claim_next ? m_config.max_inflight - static_cast<int>(m_running.size()) : 0;
+  auto result = m_store.finish_and_claim(outcomes, now, std::max(0, free), saturated_functions());
+  if (!result) {
+    log_line("cannot record call outcomes: " + result.error().message);
     return;
   }
+  const auto* finished = &result->finished;
   std::vector<std::string> terminal;
   for (std::size_t i = 0; i < finished->size(); ++i) {
     const auto& ids = (*finished)[i].terminal_ids;
@@ -303,6 +307,47 @@ void Scheduler::process_results(std::vector<ExecResult> results, std::int64_t no
   if (!terminal.empty()) {
     m_on_terminal(terminal);
   }
+  start_claimed(result->claimed, now);
+}
+
+std::vector<std::string> Scheduler::saturated_functions() const {
+  std::vector<std::string> saturated;
+  for (const auto& [name, count] : m_running_by_function) {
+    auto f = m_functions.find(name);
+    if (f && f->concurrency.value_or(0) > 0 && count >= *f->concurrency) {
+      saturated.push_back(name);
+    }
+  }
+  return saturated;
+}
+
+bool Scheduler::start_claimed(const std::vector<ClaimedCall>& claimed, std::int64_t now) {
+  bool over_claimed = false;
+  for (const auto& c : claimed) {
+    auto f = m_functions.find(c.call.function);
+    int limit = f ? f->concurrency.value_or(0) : 0;
+    if (f && limit > 0 && m_running_by_function[c.call.function] >= limit) {
+      // One batch may hold more calls of a function than it has room for.
+      (void)m_store.requeue(c.call.id, c.call.attempt);
+      over_claimed = true;
+      continue;
+    }
+    if (!f) {
+      AttemptOutcome o;
+      o.id = c.call.id;
+      o.attempt = c.call.attempt;
+      o.state = CallState::failed;
+      o.error = "function '" + c.call.function + "' no longer exists";
+      o.finished_at = now;
+      auto r = m_store.finish({o});
+      if (r && !r->empty()) {
+        m_on_terminal(r->front().terminal_ids);
+      }
+      continue;
+    }
+    start_attempt(c, *f);
+  }
+  return over_claimed;
 }
 
 std::optional<std::int64_t> Scheduler::promote_and_claim(std::int64_t now) {
@@ -313,15 +358,8 @@ std::optional<std::int64_t> Scheduler::promote_and_claim(std::int64_t now) {
   }
   int free = m_config.max_inflight - static_cast<int>(m_running.size());
   while (free > 0) {
-    std::vector<std::string> saturated;
-    for (const auto& [name, count] : m_running_by_function) {
-      auto f = m_functions.find(name);
-      if (f && f->concurrency.value_or(0) > 0 && count >= *f->concurrency) {
-        saturated.push_back(name);
-      }
-    }
     int asked = free;
-    auto claimed = m_store.claim(now, asked, saturated);
+    auto claimed = m_store.claim(now, asked, saturated_functions());
     if (!claimed) {
       log_line("cannot claim calls: " + claimed.error().message);
       return now + 1000;
@@ -329,32 +367,8 @@ std::optional<std::int64_t> Scheduler::promote_and_claim(std::int64_t now) {
     if (claimed->empty()) {
       break;
     }
-    bool over_claimed = false;
-    for (const auto& c : *claimed) {
-      auto f = m_functions.find(c.call.function);
-      int limit = f ? f->concurrency.value_or(0) : 0;
-      if (f && limit > 0 && m_running_by_function[c.call.function] >= limit) {
-        // One batch may hold more calls of a function than it has room for.
-        (void)m_store.requeue(c.call.id, c.call.attempt);
-        over_claimed = true;
-        continue;
-      }
-      if (!f) {
-        AttemptOutcome o;
-        o.id = c.call.id;
-        o.attempt = c.call.attempt;
-        o.state = CallState::failed;
-        o.error = "function '" + c.call.function + "' no longer exists";
-        o.finished_at = now;
-        auto r = m_store.finish({o});
-        if (r && !r->empty()) {
-          m_on_terminal(r->front().terminal_ids);
-        }
-        continue;
-      }
-      start_attempt(c, *f);
-      --free;
-    }
+    bool over_claimed = start_claimed(*claimed, now);
+    free = m_config.max_inflight - static_cast<int>(m_running.size());
     if (over_claimed) {
       continue;  // the saturated list now excludes those functions
     }

@@ -58,7 +58,13 @@ class Scheduler {
 
   void run();
   void on_exec_done(ExecResult result);
-  void process_results(std::vector<ExecResult> results, std::int64_t now);
+  // Records outcomes and, if claim_next, claims and starts what may run next
+  // in the same transaction.
+  void process_results(std::vector<ExecResult> results, std::int64_t now, bool claim_next);
+  std::vector<std::string> saturated_functions() const;
+  // Starts claimed calls; true if some went back to queued because their
+  // function had no room left.
+  bool start_claimed(const std::vector<ClaimedCall>& claimed, std::int64_t now);
   void stop_attempts(const std::vector<std::string>& ids);
   std::optional<std::int64_t> promote_and_claim(std::int64_t now);
   void start_attempt(const ClaimedCall& claimed, const Function& f);

@@ -40,6 +40,9 @@ class SqliteStore final : public Store {
   Result<std::vector<ClaimedCall>> claim(std::int64_t now, int limit,
                                          const std::vector<std::string>& saturated) override;
   Result<std::vector<FinishResult>> finish(const std::vector<AttemptOutcome>& outcomes) override;
+  Result<FinishAndClaim> finish_and_claim(const std::vector<AttemptOutcome>& outcomes,
+                                          std::int64_t now, int limit,
+                                          const std::vector<std::string>& saturated) override;
   Status requeue(const std::string& id, int attempt) override;
   Result<CancelResult> cancel(const std::string& id, std::int64_t now,
                               std::vector<std::string>* terminal_ids) override;

@@ -79,6 +79,45 @@ bool claim_order(const ClaimedCall& a, const ClaimedCall& b) {
 
 }  // namespace
 
+namespace {
+
+// Claims up to limit queued calls (k_claim) inside the current transaction.
+Result<std::vector<ClaimedCall>> claim_rows(Database& db, std::int64_t now,
+                                            const std::string& skip, int limit) {
+  std::vector<ClaimedCall> out;
+  {
+    Query q = db.query(sql::k_claim);
+    q.bind(1, now).bind(2, skip).bind(3, limit);
+    while (true) {
+      FNQ_TRY_ASSIGN(bool row, q.step());
+      if (!row) {
+        break;
+      }
+      FNQ_TRY_ASSIGN(Call c, read_call(q));
+      out.push_back(ClaimedCall{std::move(c), std::string()});
+    }
+  }
+  // RETURNING gives rows in no particular order.
+  std::sort(out.begin(), out.end(), claim_order);
+  for (ClaimedCall& claimed : out) {
+    FNQ_TRY_ASSIGN(claimed.input, read_blob(db, claimed.call.id, BlobKind::input));
+  }
+  return out;
+}
+
+Result<std::vector<FinishResult>> finish_rows(Database& db,
+                                              const std::vector<AttemptOutcome>& outcomes) {
+  std::vector<FinishResult> out;
+  out.reserve(outcomes.size());
+  for (const AttemptOutcome& o : outcomes) {
+    FNQ_TRY_ASSIGN(FinishResult r, finish_one(db, o));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<std::optional<std::int64_t>> SqliteStore::promote_due(std::int64_t now) {
   using Next = std::optional<std::int64_t>;
   // Most of the time nothing is due: look on a reader first, so that the
@@ -123,39 +162,31 @@ Result<std::vector<ClaimedCall>> SqliteStore::claim(std::int64_t now, int limit,
   if (!*claimable) {
     return std::vector<ClaimedCall>();
   }
-  return write<std::vector<ClaimedCall>>([&](Database& db) -> Result<std::vector<ClaimedCall>> {
-    std::vector<ClaimedCall> out;
-    {
-      Query q = db.query(sql::k_claim);
-      q.bind(1, now).bind(2, skip).bind(3, limit);
-      while (true) {
-        FNQ_TRY_ASSIGN(bool row, q.step());
-        if (!row) {
-          break;
-        }
-        FNQ_TRY_ASSIGN(Call c, read_call(q));
-        out.push_back(ClaimedCall{std::move(c), std::string()});
-      }
-    }
-    // RETURNING gives rows in no particular order.
-    std::sort(out.begin(), out.end(), claim_order);
-    for (ClaimedCall& claimed : out) {
-      FNQ_TRY_ASSIGN(claimed.input, read_blob(db, claimed.call.id, BlobKind::input));
-    }
-    return out;
-  });
+  return write<std::vector<ClaimedCall>>(
+      [&](Database& db) { return claim_rows(db, now, skip, limit); });
 }
 
 Result<std::vector<FinishResult>> SqliteStore::finish(const std::vector<AttemptOutcome>& outcomes) {
   for (const AttemptOutcome& o : outcomes) {
     FNQ_TRY(check_outcome(o));
   }
-  return write<std::vector<FinishResult>>([&](Database& db) -> Result<std::vector<FinishResult>> {
-    std::vector<FinishResult> out;
-    out.reserve(outcomes.size());
-    for (const AttemptOutcome& o : outcomes) {
-      FNQ_TRY_ASSIGN(FinishResult r, finish_one(db, o));
-      out.push_back(std::move(r));
+  return write<std::vector<FinishResult>>(
+      [&](Database& db) { return finish_rows(db, outcomes); });
+}
+
+Result<Store::FinishAndClaim> SqliteStore::finish_and_claim(
+    const std::vector<AttemptOutcome>& outcomes, std::int64_t now, int limit,
+    const std::vector<std::string>& saturated) {
+  for (const AttemptOutcome& o : outcomes) {
+    FNQ_TRY(check_outcome(o));
+  }
+  std::string skip = json(saturated).dump();
+  return write<FinishAndClaim>([&](Database& db) -> Result<FinishAndClaim> {
+    FinishAndClaim out;
+    FNQ_TRY_ASSIGN(out.finished, finish_rows(db, outcomes));
+    if (limit > 0) {
+      // Dependents released by these outcomes are claimable here already.
+      FNQ_TRY_ASSIGN(out.claimed, claim_rows(db, now, skip, limit));
     }
     return out;
   });

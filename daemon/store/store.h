@@ -131,6 +131,26 @@ class Store {
                                                  const std::vector<std::string>& saturated) = 0;
   // Applies several outcomes in one transaction.
   virtual Result<std::vector<FinishResult>> finish(const std::vector<AttemptOutcome>& outcomes) = 0;
+  // finish(), then claim() of what may run next, in one transaction: a
+  // scheduler pass that records results and starts the next calls costs one
+  // commit (one fsync) instead of two.
+  struct FinishAndClaim {
+    std::vector<FinishResult> finished;
+    std::vector<ClaimedCall> claimed;
+  };
+  virtual Result<FinishAndClaim> finish_and_claim(const std::vector<AttemptOutcome>& outcomes,
+                                                  std::int64_t now, int limit,
+                                                  const std::vector<std::string>& saturated) {
+    auto finished = finish(outcomes);
+    if (!finished) {
+      return finished.error();
+    }
+    auto claimed = claim(now, limit, saturated);
+    if (!claimed) {
+      return claimed.error();
+    }
+    return FinishAndClaim{std::move(*finished), std::move(*claimed)};
+  }
   // Puts a running call back to queued without counting the attempt
   // (graceful stop). Fenced by attempt.
   virtual Status requeue(const std::string& id, int attempt) = 0;
