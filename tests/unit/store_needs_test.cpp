@@ -218,3 +218,45 @@ TEST_F(NeedsTest, DeleteFunctionRefusesUnfinishedCallsUnlessForced) {
 
 }  // namespace
 }  // namespace fnq::test
+
+namespace fnq::test {
+namespace {
+
+class FinishAndClaimTest : public NeedsTest {};
+
+TEST_F(FinishAndClaimTest, ClaimsTheDependentItsOutcomeReleasesInTheSameCall) {
+  std::string a = submit_id("fn", "in-a");
+  NewCall nc = make_call("fn");
+  nc.call.input_from = a;
+  Call b = submit(std::move(nc));
+  ASSERT_EQ(claim(k_t0, 10).size(), 1u);  // only a is claimable
+
+  auto r = m_store->finish_and_claim({outcome(a, 1, CallState::succeeded, "out-a")}, k_t0 + 1000,
+                                     4, {});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->finished.size(), 1u);
+  EXPECT_TRUE(r->finished[0].applied);
+  EXPECT_EQ(r->finished[0].terminal_ids, std::vector<std::string>{a});
+  ASSERT_EQ(r->claimed.size(), 1u);
+  EXPECT_EQ(r->claimed[0].call.id, b.id);
+  EXPECT_EQ(r->claimed[0].call.state, CallState::running);
+  EXPECT_EQ(r->claimed[0].input, "out-a");  // input_from copied before the claim
+  EXPECT_EQ(get(a).state, CallState::succeeded);
+}
+
+TEST_F(FinishAndClaimTest, ClaimsNothingWithNoRoomOrWhenTheFunctionIsSaturated) {
+  std::string a = submit_id();
+  std::string queued = submit_id();
+  ASSERT_EQ(claim(k_t0, 1).size(), 1u);
+  auto r = m_store->finish_and_claim({outcome(a, 1, CallState::failed)}, k_t0 + 1000, 0, {});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->claimed.empty());
+  EXPECT_EQ(get(a).state, CallState::failed);
+  r = m_store->finish_and_claim({}, k_t0 + 1000, 4, {"fn"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->claimed.empty());
+  EXPECT_EQ(get(queued).state, CallState::queued);
+}
+
+}  // namespace
+}  // namespace fnq::test
