@@ -3,6 +3,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <thread>
 
@@ -91,7 +93,16 @@ int serve(const DaemonConfig& config, const sigset_t& signals) {
     return fail("cannot recover calls: " + s.error().message);
   }
   callbacks.start();
-  std::thread http([&] { server.serve(); });
+  std::atomic<bool> serving_ended{false};
+  std::thread http([&] {
+    server.serve();
+    serving_ended = true;
+  });
+  // fnqd.json says "ready", and a stop signal may follow at once: httplib's
+  // stop() does nothing until its accept loop runs, so wait for that.
+  while (!server.is_running() && !serving_ended) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   std::string info_path = config.state_dir + "/fnqd.json";
   json info = {{"url", ctx.url}, {"pid", static_cast<int>(::getpid())}, {"version", k_version}};
   if (auto s = write_file_atomic(info_path, info.dump() + "\n", 0600); !s) {

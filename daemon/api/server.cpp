@@ -410,6 +410,8 @@ Result<int> ApiServer::bind() {
 
 void ApiServer::serve() { m_server->listen_after_bind(); }
 
+bool ApiServer::is_running() const { return m_server->is_running(); }
+
 void ApiServer::stop() { m_server->shut_down(); }
 
 }  // namespace fnq

@@ -17,6 +17,8 @@ class ApiServer {
   Result<int> bind();
   // Serves until stop(); call from its own thread.
   void serve();
+  // True once serve() is accepting; stop() before that would not stop it.
+  bool is_running() const;
   // Ends idle and half-read connections, finishes answers being written.
   void stop();
 

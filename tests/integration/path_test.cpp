@@ -132,6 +132,15 @@ TEST_F(PathTest, DaemonWritesStateFilesAndRemovesInfoOnExit) {
   EXPECT_EQ(read_file(state_dir() + "/token"), token);  // kept across restarts
 }
 
+TEST_F(PathTest, SigtermRightAfterStartStopsTheDaemon) {
+  // fnqd.json appears only once the server accepts, so a stop signal sent
+  // at once must still end the daemon.
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(m_daemon->stop(std::chrono::seconds(20)), 0) << "round " << i;
+    start_daemon();
+  }
+}
+
 TEST_F(PathTest, SecondDaemonOnTheSameDatabaseIsRefused) {
   RunResult r = run_program({FNQD_BIN, "--state-dir", state_dir(), "--listen", "127.0.0.1:0"});
   EXPECT_NE(r.exit_code, 0);
