@@ -286,16 +286,15 @@ void Scheduler::process_results(std::vector<ExecResult> results, std::int64_t no
     return;
   }
   // Recording these outcomes and claiming what may run next share one commit.
-  int free = claim_next ? m_config.max_inflight - static_cast<int>(m_running.size()) : 0;
-  auto result = m_store.finish_and_claim(outcomes, now, std::max(0, free), saturated_functions());
+  int limit = claim_next ? std::max(0, free_slots()) : 0;
+  auto result = m_store.finish_and_claim(outcomes, now, limit, saturated_functions());
   if (!result) {
     log_line("cannot record call outcomes: " + result.error().message);
     return;
   }
-  const auto* finished = &result->finished;
   std::vector<std::string> terminal;
-  for (std::size_t i = 0; i < finished->size(); ++i) {
-    const auto& ids = (*finished)[i].terminal_ids;
+  for (std::size_t i = 0; i < result->finished.size(); ++i) {
+    const auto& ids = result->finished[i].terminal_ids;
     terminal.insert(terminal.end(), ids.begin(), ids.end());
     for (const auto& id : ids) {
       if (id != outcomes[i].id) {  // a dependent that can no longer run
@@ -308,6 +307,10 @@ void Scheduler::process_results(std::vector<ExecResult> results, std::int64_t no
     m_on_terminal(terminal);
   }
   start_claimed(result->claimed, now);
+}
+
+int Scheduler::free_slots() const {
+  return m_config.max_inflight - static_cast<int>(m_running.size());
 }
 
 std::vector<std::string> Scheduler::saturated_functions() const {
@@ -356,7 +359,7 @@ std::optional<std::int64_t> Scheduler::promote_and_claim(std::int64_t now) {
     log_line("cannot promote due calls: " + next_due.error().message);
     return now + 1000;  // try again soon
   }
-  int free = m_config.max_inflight - static_cast<int>(m_running.size());
+  int free = free_slots();
   while (free > 0) {
     int asked = free;
     auto claimed = m_store.claim(now, asked, saturated_functions());
@@ -368,7 +371,7 @@ std::optional<std::int64_t> Scheduler::promote_and_claim(std::int64_t now) {
       break;
     }
     bool over_claimed = start_claimed(*claimed, now);
-    free = m_config.max_inflight - static_cast<int>(m_running.size());
+    free = free_slots();
     if (over_claimed) {
       continue;  // the saturated list now excludes those functions
     }

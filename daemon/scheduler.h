@@ -61,6 +61,7 @@ class Scheduler {
   // Records outcomes and, if claim_next, claims and starts what may run next
   // in the same transaction.
   void process_results(std::vector<ExecResult> results, std::int64_t now, bool claim_next);
+  int free_slots() const;  // --max-inflight minus calls running
   std::vector<std::string> saturated_functions() const;
   // Starts claimed calls; true if some went back to queued because their
   // function had no room left.
