@@ -1,7 +1,5 @@
 #include "common/client.h"
 
-#include <httplib.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -105,25 +103,17 @@ Result<Endpoint> discover(const DiscoveryOptions& opts) {
   while (!u.empty() && u.back() == '/') {
     u.pop_back();
   }
+  FNQ_TRY(http::parse_url(u));
+  if (token->find_first_of("\r\n") != std::string::npos) {
+    return make_error(ErrorKind::invalid_input, "the token holds a line break");
+  }
   return Endpoint{u, *token};
 }
 
-std::string HttpResponse::header(const std::string& name) const {
-  for (const auto& [k, v] : headers) {
-    if (k.size() == name.size() && strcasecmp(k.c_str(), name.c_str()) == 0) {
-      return v;
-    }
-  }
-  return {};
-}
-
 ApiClient::ApiClient(Endpoint endpoint)
-    : m_endpoint(std::move(endpoint)), m_client(std::make_unique<httplib::Client>(m_endpoint.url)) {
-  m_client->set_tcp_nodelay(true);  // else each request waits ~40ms for a delayed ACK
-  m_client->set_keep_alive(true);
-  m_client->set_connection_timeout(std::chrono::seconds(5));
-  if (!m_endpoint.token.empty()) {
-    m_client->set_bearer_token_auth(m_endpoint.token.c_str());
+    : m_endpoint(std::move(endpoint)), m_url(http::parse_url(m_endpoint.url)) {
+  if (m_url.ok()) {
+    m_connection = std::make_unique<http::Connection>(*m_url, std::chrono::seconds(5));
   }
 }
 
@@ -133,37 +123,27 @@ Result<HttpResponse> ApiClient::send(const std::string& method, const std::strin
                                      const std::string& body, const std::string& content_type,
                                      const std::multimap<std::string, std::string>& headers,
                                      std::chrono::milliseconds timeout) {
-  m_client->set_read_timeout(std::chrono::duration_cast<std::chrono::microseconds>(timeout));
-  m_client->set_write_timeout(std::chrono::duration_cast<std::chrono::microseconds>(timeout));
-  httplib::Request req;
-  req.method = method;
-  req.path = path;
-  for (const auto& [k, v] : headers) {
-    req.headers.emplace(k, v);
+  if (!m_url.ok()) {
+    return m_url.error();
+  }
+  std::multimap<std::string, std::string> all = headers;
+  if (!m_endpoint.token.empty()) {
+    all.emplace("Authorization", "Bearer " + m_endpoint.token);
   }
   if (!body.empty() || method == "POST" || method == "PUT") {
-    req.body = body;
-    req.set_header("Content-Type", content_type);
+    all.emplace("Content-Type", content_type);
   }
-  auto res = m_client->send(req);
-  if (!res) {
-    std::string why = httplib::to_string(res.error());
-    if (res.error() == httplib::Error::Connection) {
-      why = "connection refused";
-    }
-    for (auto& c : why) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
+  auto request = http::format_request(*m_url, method, path, all, body);
+  if (!request.ok()) {
+    return request.error();
+  }
+  auto response = m_connection->exchange(*request, method == "HEAD", timeout);
+  if (!response.ok()) {
     return make_error(ErrorKind::unavailable, "cannot reach fnqd at " + m_endpoint.url + ": " +
-                                                  why + " (is fnqd running?)");
+                                                  response.error().message +
+                                                  " (is fnqd running?)");
   }
-  HttpResponse out;
-  out.status = res->status;
-  out.body = std::move(res->body);
-  for (const auto& [k, v] : res->headers) {
-    out.headers.emplace(k, v);
-  }
-  return out;
+  return response;
 }
 
 Error ApiClient::error_from_response(const HttpResponse& r) {

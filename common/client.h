@@ -6,12 +6,9 @@
 #include <optional>
 #include <string>
 
+#include "common/http_client.h"
 #include "common/model.h"
 #include "common/result.h"
-
-namespace httplib {
-class Client;
-}
 
 namespace fnq {
 
@@ -31,14 +28,8 @@ struct Endpoint {
 
 // URL: --url, $FNQ_URL, else STATE_DIR/fnqd.json. Token: --token-file,
 // $FNQ_TOKEN_FILE, $FNQ_TOKEN, else STATE_DIR/token (absent file: no token).
+// A URL http::parse_url refuses is an invalid_input error.
 Result<Endpoint> discover(const DiscoveryOptions& opts);
-
-struct HttpResponse {
-  int status = 0;
-  std::string body;
-  std::multimap<std::string, std::string> headers;  // names as sent
-  std::string header(const std::string& name) const;  // case-insensitive, "" if absent
-};
 
 class ApiClient {
  public:
@@ -49,7 +40,8 @@ class ApiClient {
 
   const Endpoint& endpoint() const { return m_endpoint; }
 
-  // A raw exchange; fails only when the daemon cannot be reached.
+  // A raw exchange; fails only when the daemon cannot be reached (or a
+  // header holds a line break).
   Result<HttpResponse> send(const std::string& method, const std::string& path,
                             const std::string& body = {},
                             const std::string& content_type = "application/json",
@@ -72,7 +64,8 @@ class ApiClient {
 
  private:
   Endpoint m_endpoint;
-  std::unique_ptr<httplib::Client> m_client;
+  Result<http::Url> m_url;
+  std::unique_ptr<http::Connection> m_connection;
 };
 
 }  // namespace fnq
