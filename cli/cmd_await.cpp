@@ -1,5 +1,6 @@
 // fnq await: wait for calls, then write their outputs in order. Also the
 // waiting half of fnq invoke.
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -229,7 +230,7 @@ class AwaitLoop {
 
 CLI::App* add_await_command(CLI::App& app, AwaitOptions& o) {
   auto* cmd = app.add_subcommand("await", "Wait for calls and write their outputs in order");
-  cmd->add_option("id", o.ids, "Call IDs (or unique prefixes of 8+ characters)")
+  cmd->add_option("id", o.ids, "Call IDs (or unique prefixes of 8+ characters); - reads them from stdin")
       ->required()
       ->type_name("ID");
   cmd->add_option("--timeout", o.timeout, "Give up after D (exit 75); default: wait forever")
@@ -242,7 +243,8 @@ CLI::App* add_await_command(CLI::App& app, AwaitOptions& o) {
       "With --json, prints {\"done\": ..., \"calls\": [call with \"output\" or "
       "\"output_base64\"]}.\n\n"
       "Example:\n"
-      "  fnq await $id > small.png");
+      "  fnq await $id > small.png\n"
+      "  fnq submit resize --lines < files.txt | fnq await - > results");
   return cmd;
 }
 
@@ -290,8 +292,33 @@ Outcome deliver_results(Context& ctx, const WaitResult& waited, std::optional<Mi
   return outcome;
 }
 
+// The IDs given, or with "-" those read from stdin, one or more per line:
+// `fnq submit resize --lines < files.txt | fnq await -`.
+Checked<std::vector<std::string>> ids_to_await(Context& ctx, const std::vector<std::string>& given) {
+  if (std::find(given.begin(), given.end(), "-") == given.end()) {
+    return given;
+  }
+  if (given.size() != 1) {
+    return usage_failure("'-' must be the only ID", "it reads the IDs from stdin",
+                         "see 'fnq await --help'");
+  }
+  std::vector<std::string> ids;
+  std::string word;
+  while (ctx.in() >> word) {
+    ids.push_back(word);
+  }
+  if (ids.empty()) {
+    return usage_failure("no call IDs on stdin", "", "see 'fnq await --help'");
+  }
+  return ids;
+}
+
 Outcome run_await(Context& ctx, const AwaitOptions& o) {
-  auto ids = check_call_ids(o.ids);
+  auto given = ids_to_await(ctx, o.ids);
+  if (!given.ok()) {
+    return given.failure();
+  }
+  auto ids = check_call_ids(*given);
   if (!ids.ok()) {
     return ids.failure();
   }

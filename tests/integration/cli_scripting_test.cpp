@@ -71,6 +71,12 @@ TEST_F(CliScripting, SubmitLinesGivesEachCallItsLine) {
   EXPECT_EQ(none.out, "");
 }
 
+TEST_F(CliScripting, AwaitDashTakesTheIdsThatSubmitLinesPrints) {
+  add_function("cat", {"cat"});
+  std::string ids = fnq_ok({"submit", "cat", "--lines"}, "one\ntwo\nthree\n");
+  EXPECT_EQ(expect_exit(0, {"await", "-"}, ids).out, "one\ntwo\nthree\n");
+}
+
 TEST_F(CliScripting, AwaitWritesOutputsInTheOrderGiven) {
   add_function("cat", {"cat"}, {"--concurrency", "3"});
   std::vector<std::string> ids;

@@ -171,6 +171,34 @@ TEST_F(CliCommands, AwaitJsonFetchesOutputsOnce) {
   EXPECT_EQ(m_sent[1].json_body().at("timeout"), "0s");
 }
 
+TEST_F(CliCommands, AwaitDashReadsTheIdsFromStdin) {
+  m_in.str(std::string(k_id1) + "\n  " + k_id2 + " \n\n");
+  m_terminal.stdin_tty = false;
+  json done = {{"done", true},
+               {"calls",
+                {call_json(k_id1, CallState::succeeded, 0, 0),
+                 call_json(k_id2, CallState::succeeded, 0, 0)}}};
+  script({reply(200, done)});
+  EXPECT_EQ(run({"await", "-"}), 0);
+  ASSERT_EQ(m_sent.size(), 1u);
+  EXPECT_EQ(m_sent[0].json_body().at("ids"), (json{k_id1, k_id2}));
+}
+
+TEST_F(CliCommands, AwaitDashNeedsIdsAndMustStandAlone) {
+  m_in.str(" \n");
+  EXPECT_EQ(run({"await", "-"}), 64);
+  EXPECT_NE(m_err.str().find("no call IDs on stdin"), std::string::npos) << m_err.str();
+  m_err.str("");
+  EXPECT_EQ(run({"await", k_id1, "-"}), 64);
+  EXPECT_NE(m_err.str().find("'-' must be the only ID"), std::string::npos) << m_err.str();
+  m_in.clear();
+  m_in.str("not-an-id");
+  m_err.str("");
+  EXPECT_EQ(run({"await", "-"}), 64);
+  EXPECT_NE(m_err.str().find("invalid call id 'not-an-id'"), std::string::npos) << m_err.str();
+  EXPECT_TRUE(m_sent.empty());
+}
+
 TEST_F(CliCommands, AwaitUnknownIdIsSixtySix) {
   script({reply(404, json{{"error", "unknown call '019a7f2e'"}})});
   EXPECT_EQ(run({"await", "019a7f2e"}), 66);
