@@ -102,6 +102,20 @@ void Scheduler::wake() {
   m_cv.notify_all();
 }
 
+void Scheduler::wake_for_due(std::int64_t run_at) {
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    // Once awake, the thread promotes whatever is due, this call included.
+    // A thread in a pass may have read the calls before this one was
+    // stored, so it must look again (m_sleep_until is 0 then).
+    if (m_sleep_until != 0 && run_at >= m_sleep_until && run_at > now_ms()) {
+      return;
+    }
+    m_woken = true;
+  }
+  m_cv.notify_all();
+}
+
 void Scheduler::on_exec_done(ExecResult result) {
   {
     std::lock_guard<std::mutex> lock(m_mutex);
@@ -191,8 +205,10 @@ void Scheduler::run() {
       std::int64_t wake_at = std::min(next_due.value_or(INT64_MAX), m_next_prune);
       std::int64_t wait_ms = wake_at - now_ms();
       if (wait_ms > 0) {
-        m_cv.wait_for(lock, std::chrono::milliseconds(std::min<std::int64_t>(wait_ms, 60'000)),
-                      pred);
+        wait_ms = std::min<std::int64_t>(wait_ms, 60'000);
+        m_sleep_until = now_ms() + wait_ms;
+        m_cv.wait_for(lock, std::chrono::milliseconds(wait_ms), pred);
+        m_sleep_until = 0;
       }
       if (m_stop && m_done.empty()) {
         return;

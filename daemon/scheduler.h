@@ -35,8 +35,12 @@ class Scheduler {
 
   // Recovers calls left running by an earlier daemon, then starts the thread.
   Status start();
-  // New work may be runnable (a submit, a retry, a function change).
+  // New work may be runnable (a retry, a cancel, a function change).
   void wake();
+  // Calls were stored that become due at run_at (epoch ms) at the earliest.
+  // Wakes the thread only if it would sleep past run_at: a stream of
+  // delayed submits then costs the scheduler no wake-up and no read each.
+  void wake_for_due(std::int64_t run_at);
   // Cancels a call in any state; a running one is killed and ends cancelled.
   Result<CancelResult> cancel(const std::string& id);
   // Stops the processes of these (running) calls, e.g. after a forced
@@ -83,6 +87,7 @@ class Scheduler {
   mutable std::mutex m_mutex;
   std::condition_variable m_cv;
   bool m_woken = true;
+  std::int64_t m_sleep_until = 0;  // epoch ms the thread sleeps until; 0: not sleeping
   bool m_draining = false;
   bool m_drain_seen = false;  // the thread has seen m_draining: no more claims
   bool m_stop = false;

@@ -1,4 +1,7 @@
 // Turning requests into stored calls, shared by /v1/calls and the OpenFaaS routes.
+#include <algorithm>
+#include <optional>
+
 #include "common/encoding.h"
 #include "common/ids.h"
 #include "common/timeutil.h"
@@ -227,16 +230,24 @@ Result<std::vector<SubmitResult>> submit_calls(ApiContext& ctx, std::vector<Subm
     return results;
   }
   std::vector<std::string> terminal;
+  std::optional<std::int64_t> earliest_due;
   for (const auto& r : *results) {
-    if (!r.existing && is_terminal(r.call.state)) {
+    if (r.existing) {
+      continue;  // nothing new for the scheduler
+    }
+    if (is_terminal(r.call.state)) {
       terminal.push_back(r.call.id);  // skipped at once: a dependency had failed
+    } else {
+      earliest_due = std::min(earliest_due.value_or(r.call.run_at), r.call.run_at);
     }
   }
   if (!terminal.empty()) {
     ctx.watch.notify(terminal);
     ctx.callbacks.wake();
   }
-  ctx.scheduler.wake();
+  if (earliest_due) {
+    ctx.scheduler.wake_for_due(*earliest_due);
+  }
   return results;
 }
 
