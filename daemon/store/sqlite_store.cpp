@@ -49,13 +49,15 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& opts) {
     readers.push_back(std::move(reader));
   }
   return std::unique_ptr<Store>(
-      new SqliteStore(std::move(lock), std::move(writer), std::move(readers)));
+      new SqliteStore(std::move(lock), std::move(writer), std::move(readers),
+                      opts.synchronous_full));
 }
 
-SqliteStore::SqliteStore(LockFile lock, Database writer, std::vector<Database> readers)
+SqliteStore::SqliteStore(LockFile lock, Database writer, std::vector<Database> readers,
+                         bool synchronous_full)
     : m_lock(std::move(lock)),
       m_readers(std::move(readers)),
-      m_writer(std::make_unique<Writer>(std::move(writer))) {}
+      m_writer(std::make_unique<Writer>(std::move(writer), synchronous_full)) {}
 
 SqliteStore::~SqliteStore() = default;
 

@@ -18,7 +18,8 @@ namespace fnq {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(LockFile lock, Database writer, std::vector<Database> readers);
+  SqliteStore(LockFile lock, Database writer, std::vector<Database> readers,
+              bool synchronous_full);
   ~SqliteStore() override;
 
   Result<std::vector<Function>> list_functions() override;
@@ -67,8 +68,8 @@ class SqliteStore final : public Store {
   }
   // Runs fn(Database&) -> Result<T> in the writer's next batch.
   template <class T, class F>
-  Result<T> write(F&& fn) {
-    return m_writer->run_for<T>(std::forward<F>(fn));
+  Result<T> write(F&& fn, Writer::Commit commit = Writer::Commit::durable) {
+    return m_writer->run_for<T>(std::forward<F>(fn), commit);
   }
 
   // Declared in this order so that the writer stops (and the connections

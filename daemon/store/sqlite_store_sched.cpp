@@ -132,16 +132,19 @@ Result<std::optional<std::int64_t>> SqliteStore::promote_due(std::int64_t now) {
   if (!next || !*next || **next > now) {
     return next;
   }
-  return write<Next>([&](Database& db) -> Result<Next> {
-    {
-      Query q = db.query(sql::k_promote_due);
-      q.bind(1, now);
-      FNQ_TRY(q.run());
-    }
-    Query q = db.query(sql::k_next_due);
-    FNQ_TRY_ASSIGN(bool row, q.step());
-    return row ? q.opt_int64(0) : Next();
-  });
+  // Deferred: a promotion lost to a power cut is made again from run_at.
+  return write<Next>(
+      [&](Database& db) -> Result<Next> {
+        {
+          Query q = db.query(sql::k_promote_due);
+          q.bind(1, now);
+          FNQ_TRY(q.run());
+        }
+        Query q = db.query(sql::k_next_due);
+        FNQ_TRY_ASSIGN(bool row, q.step());
+        return row ? q.opt_int64(0) : Next();
+      },
+      Writer::Commit::deferred);
 }
 
 Result<std::vector<ClaimedCall>> SqliteStore::claim(std::int64_t now, int limit,
@@ -162,8 +165,10 @@ Result<std::vector<ClaimedCall>> SqliteStore::claim(std::int64_t now, int limit,
   if (!*claimable) {
     return std::vector<ClaimedCall>();
   }
+  // Deferred: a claim lost to a power cut leaves the call queued, and the
+  // cut killed its process; it runs again, as a recovered call would.
   return write<std::vector<ClaimedCall>>(
-      [&](Database& db) { return claim_rows(db, now, skip, limit); });
+      [&](Database& db) { return claim_rows(db, now, skip, limit); }, Writer::Commit::deferred);
 }
 
 Result<std::vector<FinishResult>> SqliteStore::finish(const std::vector<AttemptOutcome>& outcomes) {
@@ -181,15 +186,19 @@ Result<Store::FinishAndClaim> SqliteStore::finish_and_claim(
     FNQ_TRY(check_outcome(o));
   }
   std::string skip = json(saturated).dump();
-  return write<FinishAndClaim>([&](Database& db) -> Result<FinishAndClaim> {
-    FinishAndClaim out;
-    FNQ_TRY_ASSIGN(out.finished, finish_rows(db, outcomes));
-    if (limit > 0) {
-      // Dependents released by these outcomes are claimable here already.
-      FNQ_TRY_ASSIGN(out.claimed, claim_rows(db, now, skip, limit));
-    }
-    return out;
-  });
+  // Outcomes are durable before they are reported; claims alone need not be.
+  auto commit = outcomes.empty() ? Writer::Commit::deferred : Writer::Commit::durable;
+  return write<FinishAndClaim>(
+      [&](Database& db) -> Result<FinishAndClaim> {
+        FinishAndClaim out;
+        FNQ_TRY_ASSIGN(out.finished, finish_rows(db, outcomes));
+        if (limit > 0) {
+          // Dependents released by these outcomes are claimable here already.
+          FNQ_TRY_ASSIGN(out.claimed, claim_rows(db, now, skip, limit));
+        }
+        return out;
+      },
+      commit);
 }
 
 Status SqliteStore::requeue(const std::string& id, int attempt) {

@@ -1,5 +1,6 @@
 #include "daemon/store/writer.h"
 
+#include <algorithm>
 #include <exception>
 #include <string>
 #include <utility>
@@ -13,7 +14,11 @@ constexpr std::size_t k_max_batch = 256;
 
 }  // namespace
 
-Writer::Writer(Database db) : m_db(std::move(db)), m_thread([this] { loop(); }) {}
+Writer::Writer(Database db, bool synchronous_full)
+    : m_db(std::move(db)),
+      m_synchronous_full(synchronous_full),
+      m_full_now(synchronous_full),
+      m_thread([this] { loop(); }) {}
 
 Writer::~Writer() {
   {
@@ -24,9 +29,10 @@ Writer::~Writer() {
   m_thread.join();
 }
 
-Status Writer::run(Task task) {
+Status Writer::run(Task task, Commit commit) {
   auto pending = std::make_shared<Pending>();
   pending->task = std::move(task);
+  pending->commit = commit;
   {
     std::lock_guard<std::mutex> lock(m_mutex);
     if (m_stopping) {
@@ -38,6 +44,11 @@ Status Writer::run(Task task) {
   std::unique_lock<std::mutex> lock(m_mutex);
   pending->done_cv.wait(lock, [&] { return pending->done; });
   return pending->result;
+}
+
+std::size_t Writer::queued() const {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  return m_queue.size();
 }
 
 void Writer::loop() {
@@ -68,7 +79,28 @@ void Writer::loop() {
   }
 }
 
+bool Writer::set_durability(const std::vector<PendingPtr>& batch) {
+  bool full = m_synchronous_full &&
+              std::any_of(batch.begin(), batch.end(),
+                          [](const PendingPtr& p) { return p->commit == Commit::durable; });
+  if (full == m_full_now) {
+    return true;
+  }
+  Status set = m_db.run(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  if (!set.ok()) {
+    for (const PendingPtr& p : batch) {
+      p->result = set;
+    }
+    return false;
+  }
+  m_full_now = full;
+  return true;
+}
+
 void Writer::run_batch(const std::vector<PendingPtr>& batch) {
+  if (!set_durability(batch)) {
+    return;
+  }
   Status begun = m_db.run("BEGIN IMMEDIATE");
   if (!begun.ok()) {
     for (const PendingPtr& p : batch) {

@@ -8,6 +8,13 @@
 // the callers: a result is given only after it is durably committed. If the
 // COMMIT fails, every task of the batch that had succeeded gets that error.
 // One fsync thus serves many concurrent submits, finishes and claims.
+//
+// A task may be deferred: its batch, if it holds only deferred tasks, commits
+// with synchronous=NORMAL, so it is written to the WAL but not fsynced; the
+// next durable commit's fsync covers it (the WAL is appended in order). A
+// process crash loses nothing either way; a power cut may lose deferred
+// commits. Used for what the daemon can lose and redo: claims and promotions
+// (see ARCHITECTURE.md, "Crash safety").
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -27,7 +34,13 @@ class Writer {
   // batch transaction; it must not begin or end transactions itself.
   using Task = std::function<Status(Database&)>;
 
-  explicit Writer(Database db);
+  enum class Commit {
+    durable,   // fsynced before run() returns (with --sync full)
+    deferred,  // may wait for the next durable commit's fsync
+  };
+
+  // synchronous_full: the daemon's --sync; false makes every commit deferred.
+  Writer(Database db, bool synchronous_full);
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
   // Runs the tasks still queued, then stops the thread.
@@ -35,19 +48,24 @@ class Writer {
 
   // Runs task in the next batch; returns once that batch is committed (or
   // failed). Thread-safe.
-  Status run(Task task);
+  Status run(Task task, Commit commit = Commit::durable);
+
+  // Tasks waiting for the next batch (for tests).
+  std::size_t queued() const;
 
   // run() for a task that computes a value.
   template <class T, class F>
-  Result<T> run_for(F&& fn) {
+  Result<T> run_for(F&& fn, Commit commit = Commit::durable) {
     std::optional<Result<T>> out;
-    Status status = run([&](Database& db) -> Status {
-      out.emplace(fn(db));
-      if (!out->ok()) {
-        return out->error();
-      }
-      return {};
-    });
+    Status status = run(
+        [&](Database& db) -> Status {
+          out.emplace(fn(db));
+          if (!out->ok()) {
+            return out->error();
+          }
+          return {};
+        },
+        commit);
     if (!status.ok()) {
       return status.error();
     }
@@ -57,6 +75,7 @@ class Writer {
  private:
   struct Pending {
     Task task;
+    Commit commit = Commit::durable;
     Status result;
     bool done = false;
     std::condition_variable done_cv;
@@ -68,12 +87,17 @@ class Writer {
 
   void loop();
   void run_batch(const std::vector<PendingPtr>& batch);
+  // Sets PRAGMA synchronous for the batch's commit. false: it failed, and
+  // the batch's tasks have that error.
+  bool set_durability(const std::vector<PendingPtr>& batch);
   // Runs one task inside its savepoint. false: the whole transaction was
   // lost (SQLite rolled it back), so the batch cannot be committed.
   bool run_in_savepoint(Pending& p);
 
   Database m_db;  // used by the writer thread only (once it runs)
-  std::mutex m_mutex;
+  const bool m_synchronous_full;
+  bool m_full_now;  // PRAGMA synchronous is FULL on m_db now
+  mutable std::mutex m_mutex;
   std::condition_variable m_wake;
   std::deque<PendingPtr> m_queue;
   bool m_stopping = false;

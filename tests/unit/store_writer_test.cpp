@@ -1,0 +1,114 @@
+// The writer's commits: a batch is fsynced (synchronous=FULL) when any of
+// its tasks is durable, and only then; deferred-only batches are not.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "daemon/store/sqlite_open.h"
+#include "daemon/store/writer.h"
+#include "support/temp_dir.h"
+
+namespace fnq::test {
+namespace {
+
+using Commit = Writer::Commit;
+using namespace std::chrono_literals;
+
+class WriterTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Writer> open_writer_with(bool synchronous_full) {
+    SqliteOptions opts;
+    opts.path = m_dir.file("fnq.db");
+    opts.synchronous_full = synchronous_full;
+    auto db = open_writer(opts);
+    EXPECT_TRUE(db.ok()) << (db.ok() ? "" : db.error().message);
+    return std::make_unique<Writer>(std::move(db).value(), synchronous_full);
+  }
+
+  // PRAGMA synchronous as the task's batch will commit with: 1 NORMAL, 2 FULL.
+  static Result<int> synchronous_in(Writer& w, Commit commit) {
+    return w.run_for<int>(
+        [](Database& db) -> Result<int> {
+          Query q = db.query("PRAGMA synchronous");
+          FNQ_TRY_ASSIGN(bool row, q.step());
+          if (!row) {
+            return make_error(ErrorKind::internal, "no answer to PRAGMA synchronous");
+          }
+          return q.int32(0);
+        },
+        commit);
+  }
+
+  TempDir m_dir;
+};
+
+TEST_F(WriterTest, DeferredBatchesSkipTheFsyncAndDurableOnesDoNot) {
+  auto w = open_writer_with(true);
+  EXPECT_EQ(*synchronous_in(*w, Commit::durable), 2);
+  EXPECT_EQ(*synchronous_in(*w, Commit::deferred), 1);
+  EXPECT_EQ(*synchronous_in(*w, Commit::durable), 2);  // and back
+  EXPECT_EQ(*synchronous_in(*w, Commit::deferred), 1);
+}
+
+TEST_F(WriterTest, ABatchWithOneDurableTaskIsDurableForAll) {
+  auto w = open_writer_with(true);
+  // Hold the writer in a first batch until two more tasks are queued, so
+  // that those two share the next batch.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> holding{false};
+  auto held = std::async(std::launch::async, [&] {
+    return w->run([&](Database&) -> Status {
+      holding = true;
+      released.wait();
+      return {};
+    });
+  });
+  auto wait_until = [](auto condition) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!condition() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(1ms);
+    }
+    return condition();
+  };
+  bool first_running = wait_until([&] { return holding.load(); });
+  auto deferred = std::async(std::launch::async, [&] { return synchronous_in(*w, Commit::deferred); });
+  auto durable = std::async(std::launch::async, [&] { return synchronous_in(*w, Commit::durable); });
+  bool both_queued = wait_until([&] { return w->queued() == 2; });
+  release.set_value();  // before any assertion, so that no thread is left waiting
+  ASSERT_TRUE(first_running);
+  ASSERT_TRUE(both_queued) << "the two tasks were not queued behind the first";
+  EXPECT_TRUE(held.get().ok());
+  EXPECT_EQ(*deferred.get(), 2) << "a deferred task's batch holds a durable one";
+  EXPECT_EQ(*durable.get(), 2);
+}
+
+TEST_F(WriterTest, SyncNormalMakesEveryCommitDeferred) {
+  auto w = open_writer_with(false);
+  EXPECT_EQ(*synchronous_in(*w, Commit::durable), 1);
+  EXPECT_EQ(*synchronous_in(*w, Commit::deferred), 1);
+}
+
+TEST_F(WriterTest, DeferredCommitsAreVisibleAndSurviveReopening) {
+  {
+    auto w = open_writer_with(true);
+    ASSERT_TRUE(w->run([](Database& db) { return db.run("CREATE TABLE t(x)"); }).ok());
+    ASSERT_TRUE(
+        w->run([](Database& db) { return db.run("INSERT INTO t VALUES (1)"); }, Commit::deferred)
+            .ok());
+  }
+  auto w = open_writer_with(true);
+  auto n = w->run_for<int>([](Database& db) -> Result<int> {
+    Query q = db.query("SELECT count(*) FROM t");
+    FNQ_TRY_ASSIGN(bool row, q.step());
+    return row ? q.int32(0) : 0;
+  });
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(*n, 1);
+}
+
+}  // namespace
+}  // namespace fnq::test
