@@ -94,7 +94,7 @@ struct CachedStatement {
   bool in_use = false;
 };
 
-// A connection. Used by one thread at a time (the writer thread, or the
+// A connection. Used by one thread at a time (the Writer's batch runner, or the
 // holder of a reader lease). Move-only; closes on destruction.
 class Database {
  public:

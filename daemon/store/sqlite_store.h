@@ -1,5 +1,5 @@
 #pragma once
-// The SQLite implementation of Store. Writes go through one Writer thread
+// The SQLite implementation of Store. Writes go through one Writer
 // (group commit); reads go through a pool of read-only connections.
 //
 // Source files: sqlite_store.cpp (opening, functions), sqlite_store_calls.cpp

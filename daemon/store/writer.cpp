@@ -33,15 +33,28 @@ Status Writer::run(Task task, Commit commit) {
   auto pending = std::make_shared<Pending>();
   pending->task = std::move(task);
   pending->commit = commit;
-  {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    if (m_stopping) {
-      return make_error(ErrorKind::shutting_down, "the store is closing");
-    }
-    m_queue.push_back(pending);
-  }
-  m_wake.notify_one();
   std::unique_lock<std::mutex> lock(m_mutex);
+  if (m_stopping) {
+    return make_error(ErrorKind::shutting_down, "the store is closing");
+  }
+  if (!m_running && m_queue.empty()) {
+    // Alone: run it on this thread, without a hand-off and back.
+    m_running = true;
+    lock.unlock();
+    run_batch({pending});
+    lock.lock();
+    m_running = false;
+    bool more = !m_queue.empty();
+    lock.unlock();
+    if (more) {
+      m_wake.notify_one();  // callers queued meanwhile
+    }
+    return pending->result;
+  }
+  m_queue.push_back(pending);
+  lock.unlock();
+  m_wake.notify_one();
+  lock.lock();
   pending->done_cv.wait(lock, [&] { return pending->done; });
   return pending->result;
 }
@@ -56,7 +69,7 @@ void Writer::loop() {
   while (true) {
     {
       std::unique_lock<std::mutex> lock(m_mutex);
-      m_wake.wait(lock, [&] { return m_stopping || !m_queue.empty(); });
+      m_wake.wait(lock, [&] { return (m_stopping || !m_queue.empty()) && !m_running; });
       if (m_queue.empty()) {
         return;  // stopping, and nothing left to run
       }
@@ -64,6 +77,7 @@ void Writer::loop() {
         batch.push_back(m_queue.front());
         m_queue.pop_front();
       }
+      m_running = true;
     }
     run_batch(batch);
     {
@@ -71,6 +85,7 @@ void Writer::loop() {
       for (const PendingPtr& p : batch) {
         p->done = true;
       }
+      m_running = false;
     }
     for (const PendingPtr& p : batch) {
       p->done_cv.notify_one();

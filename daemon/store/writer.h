@@ -9,6 +9,11 @@
 // COMMIT fails, every task of the batch that had succeeded gets that error.
 // One fsync thus serves many concurrent submits, finishes and claims.
 //
+// A caller that finds nothing queued and no batch running (the scheduler
+// between bursts, a lone submit) runs its task as a batch of one on its own
+// thread: two thread switches fewer. Under load the writer thread keeps
+// taking whole batches, without a hand-off between them.
+//
 // A task may be deferred: its batch, if it holds only deferred tasks, commits
 // with synchronous=NORMAL, so it is written to the WAL but not fsynced; the
 // next durable commit's fsync covers it (the WAL is appended in order). A
@@ -94,12 +99,13 @@ class Writer {
   // lost (SQLite rolled it back), so the batch cannot be committed.
   bool run_in_savepoint(Pending& p);
 
-  Database m_db;  // used by the writer thread only (once it runs)
+  Database m_db;  // used by whoever set m_running
   const bool m_synchronous_full;
   bool m_full_now;  // PRAGMA synchronous is FULL on m_db now
   mutable std::mutex m_mutex;
   std::condition_variable m_wake;
   std::deque<PendingPtr> m_queue;
+  bool m_running = false;  // a batch is being run (by the thread or a lone caller)
   bool m_stopping = false;
   std::thread m_thread;
 };

@@ -55,8 +55,8 @@ TEST_F(WriterTest, DeferredBatchesSkipTheFsyncAndDurableOnesDoNot) {
 
 TEST_F(WriterTest, ABatchWithOneDurableTaskIsDurableForAll) {
   auto w = open_writer_with(true);
-  // Hold the writer in a first batch until two more tasks are queued, so
-  // that those two share the next batch.
+  // Hold a first batch (a lone caller's) until two more tasks are queued,
+  // so that those two share the next batch, which the writer thread runs.
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::atomic<bool> holding{false};
@@ -84,6 +84,16 @@ TEST_F(WriterTest, ABatchWithOneDurableTaskIsDurableForAll) {
   EXPECT_TRUE(held.get().ok());
   EXPECT_EQ(*deferred.get(), 2) << "a deferred task's batch holds a durable one";
   EXPECT_EQ(*durable.get(), 2);
+}
+
+TEST_F(WriterTest, ALoneCallerRunsItsTaskOnItsOwnThread) {
+  auto w = open_writer_with(true);
+  std::thread::id ran_on;
+  ASSERT_TRUE(w->run([&](Database&) -> Status {
+                 ran_on = std::this_thread::get_id();
+                 return {};
+               }).ok());
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
 }
 
 TEST_F(WriterTest, SyncNormalMakesEveryCommitDeferred) {
