@@ -107,12 +107,16 @@ Failure api_failure(const Error& error, std::string what, Subject subject) {
 }
 
 Failure discovery_failure(const Error& error) {
-  if (error.kind == ErrorKind::unavailable) {
-    return Failure{k_exit_unavailable, error.message, "", ""};
+  switch (error.kind) {
+    case ErrorKind::unavailable:
+      return Failure{k_exit_unavailable, error.message, "", ""};
+    case ErrorKind::unauthorized:  // an unreadable token file
+      return Failure{k_exit_unauthorized, error.message, "",
+                     "check --token-file, FNQ_TOKEN_FILE, FNQ_TOKEN or STATE_DIR/token"};
+    default:  // a URL fnq cannot use
+      return Failure{k_exit_usage, error.message, "",
+                     "check --url, FNQ_URL or STATE_DIR/fnqd.json"};
   }
-  // The only other failure is an unreadable token file.
-  return Failure{k_exit_unauthorized, error.message, "",
-                 "check --token-file, FNQ_TOKEN_FILE, FNQ_TOKEN or STATE_DIR/token"};
 }
 
 }  // namespace fnq::cli

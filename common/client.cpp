@@ -69,7 +69,7 @@ Result<std::string> find_token(const DiscoveryOptions& opts, const std::string& 
   auto text = slurp(path);
   if (!text) {
     if (explicit_file) {
-      return make_error(ErrorKind::invalid_input, "cannot read token file " + path);
+      return make_error(ErrorKind::unauthorized, "cannot read token file " + path);
     }
     return std::string();  // no token: fine for a daemon run with --auth none
   }

@@ -28,7 +28,8 @@ struct Endpoint {
 
 // URL: --url, $FNQ_URL, else STATE_DIR/fnqd.json. Token: --token-file,
 // $FNQ_TOKEN_FILE, $FNQ_TOKEN, else STATE_DIR/token (absent file: no token).
-// A URL http::parse_url refuses is an invalid_input error.
+// Errors: unavailable (no URL found), unauthorized (an unreadable token
+// file), invalid_input (a URL that http::parse_url refuses).
 Result<Endpoint> discover(const DiscoveryOptions& opts);
 
 class ApiClient {

@@ -441,7 +441,7 @@ Status Connection::open() {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+  hints.ai_flags = AI_NUMERICSERV;  // not AI_ADDRCONFIG: a host with only loopback would find nothing
   addrinfo* found = nullptr;
   int rc = ::getaddrinfo(m_url.host.c_str(), m_url.port.c_str(), &hints, &found);
   if (rc != 0) {

@@ -94,6 +94,8 @@ TEST_F(CliExitCodes, UsageErrorsAre64) {
       {"fn", "apply"},
       {"prune", "--older-than", "old"},
       {"--url"},
+      {"--url", "https://127.0.0.1:7850", "ping"},
+      {"--url", "http://127.0.0.1:99999", "ping"},
   };
   for (const auto& args : usage_errors) {
     expect_one_error(expect_exit(64, args), command_line(args));

@@ -159,8 +159,11 @@ TEST(CliFailure, DiscoveryFailures) {
   auto missing = discovery_failure(make_error(
       ErrorKind::unavailable, "cannot find fnqd: /x/fnqd.json does not exist (is fnqd running?)"));
   EXPECT_EQ(missing.exit_code, 69);
-  auto token = discovery_failure(make_error(ErrorKind::invalid_input, "cannot read token file /t"));
+  auto token = discovery_failure(make_error(ErrorKind::unauthorized, "cannot read token file /t"));
   EXPECT_EQ(token.exit_code, 77);
+  auto url = discovery_failure(make_error(ErrorKind::invalid_input, "bad fnqd URL 'https://h'"));
+  EXPECT_EQ(url.exit_code, 64);
+  EXPECT_EQ(url.hint, "check --url, FNQ_URL or STATE_DIR/fnqd.json");
 }
 
 TEST(CliFailure, OutcomeKeepsFirstCodeAndPrintsAll) {
