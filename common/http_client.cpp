@@ -231,6 +231,13 @@ void ResponseParser::take_body(std::size_t n) {
   m_buf.erase(0, n);
 }
 
+bool ResponseParser::take_remaining() {
+  std::size_t n = std::min(m_remaining, m_buf.size());
+  take_body(n);
+  m_remaining -= n;
+  return m_remaining == 0;
+}
+
 bool ResponseParser::parse_head(std::string_view head) {
   auto eol = head.find("\r\n");
   std::string_view status_line = head.substr(0, eol);
@@ -336,16 +343,12 @@ ResponseParser::Progress ResponseParser::advance() {
         m_buf.erase(0, end + 4);
         break;
       }
-      case Phase::length: {
-        std::size_t n = std::min(m_remaining, m_buf.size());
-        take_body(n);
-        m_remaining -= n;
-        if (m_remaining > 0) {
+      case Phase::length:
+        if (!take_remaining()) {
           return Progress::more;
         }
         m_phase = Phase::done;
         break;
-      }
       case Phase::chunk_size: {
         auto eol = m_buf.find("\r\n");
         if (eol == std::string::npos) {
@@ -362,16 +365,12 @@ ResponseParser::Progress ResponseParser::advance() {
         m_phase = size == 0 ? Phase::trailers : Phase::chunk_data;
         break;
       }
-      case Phase::chunk_data: {
-        std::size_t n = std::min(m_remaining, m_buf.size());
-        take_body(n);
-        m_remaining -= n;
-        if (m_remaining > 0) {
+      case Phase::chunk_data:
+        if (!take_remaining()) {
           return Progress::more;
         }
         m_phase = Phase::chunk_end;
         break;
-      }
       case Phase::chunk_end:
         if (m_buf.size() < 2) {
           return Progress::more;

@@ -59,6 +59,8 @@ class ResponseParser {
   bool parse_head(std::string_view head);
   Progress fail(std::string why);
   void take_body(std::size_t n);
+  // Moves up to m_remaining buffered bytes into the body; true once all came.
+  bool take_remaining();
 
   bool m_head_request;
   bool m_started = false;
