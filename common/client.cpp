@@ -105,7 +105,7 @@ Result<Endpoint> discover(const DiscoveryOptions& opts) {
   }
   FNQ_TRY(http::parse_url(u));
   if (token->find_first_of("\r\n") != std::string::npos) {
-    return make_error(ErrorKind::invalid_input, "the token holds a line break");
+    return make_error(ErrorKind::unauthorized, "the token holds a line break");
   }
   return Endpoint{u, *token};
 }

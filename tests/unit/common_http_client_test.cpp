@@ -12,6 +12,7 @@
 
 #include "common/client.h"
 #include "common/http_client.h"
+#include "support/temp_dir.h"
 
 namespace fnq::http {
 namespace {
@@ -356,6 +357,21 @@ TEST(Discover, RefusesAnHttpsUrlBeforeAnyRequest) {
   auto e = discover(o);
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.error().kind, ErrorKind::invalid_input);
+}
+
+TEST(Discover, RefusesATokenWithALineBreakAsATokenProblem) {
+  test::TempDir dir;
+  test::write_file(dir.file("token"), "abc\nX-Evil: 1\n");
+  DiscoveryOptions o;
+  o.url = "http://127.0.0.1:7850";
+  o.token_file = dir.file("token");
+  auto e = discover(o);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().kind, ErrorKind::unauthorized);
+  test::write_file(dir.file("token"), "abc\n");  // a final newline is trimmed
+  auto ok = discover(o);
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->token, "abc");
 }
 
 }  // namespace
