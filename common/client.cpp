@@ -137,7 +137,8 @@ Result<HttpResponse> ApiClient::send(const std::string& method, const std::strin
   if (!request.ok()) {
     return request.error();
   }
-  auto response = m_connection->exchange(*request, method == "HEAD", timeout);
+  bool idempotent = method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE";
+  auto response = m_connection->exchange(*request, method == "HEAD", idempotent, timeout);
   if (!response.ok()) {
     return make_error(ErrorKind::unavailable, "cannot reach fnqd at " + m_endpoint.url + ": " +
                                                   response.error().message +

@@ -528,8 +528,18 @@ Status Connection::receive(ResponseParser& parser, milliseconds timeout) {
   }
 }
 
+bool Connection::closed_by_peer() const {
+  // An idle kept-alive connection has nothing to read; readable means the
+  // server closed it (or sent something unasked), so it cannot be used.
+  pollfd p{m_fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) != 0;
+}
+
 Result<HttpResponse> Connection::exchange(const std::string& request, bool head_request,
-                                          milliseconds io_timeout) {
+                                          bool idempotent, milliseconds io_timeout) {
+  if (m_fd >= 0 && closed_by_peer()) {
+    close();
+  }
   for (int attempt = 0;; ++attempt) {
     bool reused = m_fd >= 0;
     if (!reused) {
@@ -547,11 +557,12 @@ Result<HttpResponse> Connection::exchange(const std::string& request, bool head_
       return std::move(parser.response());
     }
     close();
-    // A kept-alive connection the server had already closed (its idle
-    // timeout): nothing of the request was read, so send it again once.
-    bool stale = reused && attempt == 0 && !parser.started() &&
+    // A kept-alive connection closed by the server just as the request
+    // went out. The server may have read and acted on it all the same, so
+    // only a request that may be repeated is sent again.
+    bool again = idempotent && reused && attempt == 0 && !parser.started() &&
                  outcome.error().kind != ErrorKind::timeout;
-    if (!stale) {
+    if (!again) {
       return outcome.error();
     }
   }

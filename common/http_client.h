@@ -82,18 +82,20 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   // Sends one request (head and body, as built by format_request) and reads
-  // the response; io_timeout bounds each wait for the socket. A request
-  // sent on a kept-alive connection that the server closed before answering
-  // is sent once more on a new one. Errors carry a short reason
-  // ("connection refused"): ErrorKind::timeout when io_timeout passed,
-  // else ErrorKind::unavailable.
-  Result<HttpResponse> exchange(const std::string& request, bool head_request,
+  // the response; io_timeout bounds each wait for the socket. A kept-alive
+  // connection that the server has closed is replaced before sending; one
+  // that it closes as the request goes out, without answering, is replaced
+  // and the request sent again only if it is idempotent (the server may
+  // have acted on it). Errors carry a short reason ("connection refused"):
+  // ErrorKind::timeout when io_timeout passed, else ErrorKind::unavailable.
+  Result<HttpResponse> exchange(const std::string& request, bool head_request, bool idempotent,
                                 std::chrono::milliseconds io_timeout);
 
   const Url& url() const { return m_url; }
 
  private:
   Status open();
+  bool closed_by_peer() const;
   void close();
   Status send_all(const std::string& data, std::chrono::milliseconds timeout);
   Status receive(ResponseParser& parser, std::chrono::milliseconds timeout);

@@ -41,14 +41,8 @@ Status Writer::run(Task task, Commit commit) {
     // Alone: run it on this thread, without a hand-off and back.
     m_running = true;
     lock.unlock();
+    FreeAfterLoneBatch free_after{*this};
     run_batch({pending});
-    lock.lock();
-    m_running = false;
-    bool more = !m_queue.empty();
-    lock.unlock();
-    if (more) {
-      m_wake.notify_one();  // callers queued meanwhile
-    }
     return pending->result;
   }
   m_queue.push_back(pending);
@@ -57,6 +51,21 @@ Status Writer::run(Task task, Commit commit) {
   lock.lock();
   pending->done_cv.wait(lock, [&] { return pending->done; });
   return pending->result;
+}
+
+Writer::FreeAfterLoneBatch::~FreeAfterLoneBatch() {
+  std::lock_guard<std::mutex> lock(writer.m_mutex);
+  writer.m_running = false;
+  // Callers queued meanwhile, or a destructor waiting to stop the thread.
+  // Notified under the lock: once it is released, the Writer may be gone.
+  if (!writer.m_queue.empty() || writer.m_stopping) {
+    writer.m_wake.notify_one();
+  }
+}
+
+bool Writer::stopping() const {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  return m_stopping;
 }
 
 std::size_t Writer::queued() const {

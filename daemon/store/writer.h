@@ -55,8 +55,10 @@ class Writer {
   // failed). Thread-safe.
   Status run(Task task, Commit commit = Commit::durable);
 
-  // Tasks waiting for the next batch (for tests).
+  // Tasks waiting for the next batch, and whether the destructor has begun
+  // (for tests).
   std::size_t queued() const;
+  bool stopping() const;
 
   // run() for a task that computes a value.
   template <class T, class F>
@@ -91,6 +93,12 @@ class Writer {
   using PendingPtr = std::shared_ptr<Pending>;
 
   void loop();
+  // Ends a lone caller's batch however it ends (an exception included):
+  // frees the writer and wakes the thread if it has work or must stop.
+  struct FreeAfterLoneBatch {
+    Writer& writer;
+    ~FreeAfterLoneBatch();
+  };
   void run_batch(const std::vector<PendingPtr>& batch);
   // Sets PRAGMA synchronous for the batch's commit. false: it failed, and
   // the batch's tasks have that error.

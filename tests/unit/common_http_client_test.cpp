@@ -268,7 +268,7 @@ TEST(HttpConnection, KeepsOneConnectionForManyRequests) {
   });
   Connection c(server.url(), 5s);
   for (int i = 0; i < 3; ++i) {
-    auto r = c.exchange(get_request(server.url()), false, 5s);
+    auto r = c.exchange(get_request(server.url()), false, true, 5s);
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->body, std::to_string(i));
   }
@@ -282,17 +282,51 @@ TEST(HttpConnection, SendsAgainWhenAKeptConnectionWasClosedByTheServer) {
     // then close, as a server does after its keep-alive timeout
   });
   Connection c(server.url(), 5s);
-  ASSERT_TRUE(c.exchange(get_request(server.url()), false, 5s).ok());
-  auto again = c.exchange(get_request(server.url()), false, 5s);
+  ASSERT_TRUE(c.exchange(get_request(server.url()), false, true, 5s).ok());
+  auto again = c.exchange(get_request(server.url()), false, true, 5s);
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_EQ(again->body, "ok");
   EXPECT_EQ(server.accepted(), 2);
 }
 
+// The server reads the second request on a kept connection and closes it
+// without answering; a second connection is answered.
+void answer_once_then_drop(int fd, int connection) {
+  if (connection == 1) {
+    read_head(fd);
+    write_text(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    read_head(fd);  // read, perhaps acted on, never answered
+    return;
+  }
+  read_head(fd);
+  write_text(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nagain");
+}
+
+TEST(HttpConnection, AnIdempotentRequestIsSentAgainWhenDroppedUnanswered) {
+  ScriptedServer server(answer_once_then_drop);
+  Connection c(server.url(), 5s);
+  ASSERT_TRUE(c.exchange(get_request(server.url()), false, true, 5s).ok());
+  auto again = c.exchange(get_request(server.url()), false, true, 5s);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->body, "again");
+  EXPECT_EQ(server.accepted(), 2);
+}
+
+TEST(HttpConnection, APostDroppedUnansweredIsNotSentAgain) {
+  ScriptedServer server(answer_once_then_drop);
+  Connection c(server.url(), 5s);
+  auto post = *format_request(server.url(), "POST", "/v1/calls", {}, "");
+  ASSERT_TRUE(c.exchange(post, false, false, 5s).ok());
+  auto second = c.exchange(post, false, false, 5s);
+  ASSERT_FALSE(second.ok()) << "a submit the server may have stored was sent twice";
+  EXPECT_EQ(second.error().kind, ErrorKind::unavailable);
+  EXPECT_EQ(server.accepted(), 1);
+}
+
 TEST(HttpConnection, AFreshConnectionClosedWithoutAnswerIsNotRetried) {
   ScriptedServer server([](int fd, int) { read_head(fd); });
   Connection c(server.url(), 5s);
-  auto r = c.exchange(get_request(server.url()), false, 5s);
+  auto r = c.exchange(get_request(server.url()), false, true, 5s);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, ErrorKind::unavailable);
   EXPECT_NE(r.error().message.find("without answering"), std::string::npos);
@@ -308,7 +342,7 @@ TEST(HttpConnection, GivesUpWhenNoAnswerComesInTime) {
     }
   });
   Connection c(server.url(), 5s);
-  auto r = c.exchange(get_request(server.url()), false, 200ms);
+  auto r = c.exchange(get_request(server.url()), false, true, 200ms);
   release = true;
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, ErrorKind::timeout);
@@ -322,7 +356,7 @@ TEST(HttpConnection, ReportsARefusedConnection) {
     port = std::stoi(closed.url().port);
   }
   Connection c(*parse_url("http://127.0.0.1:" + std::to_string(port)), 5s);
-  auto r = c.exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n", false, 1s);
+  auto r = c.exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n", false, true, 1s);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, ErrorKind::unavailable);
   EXPECT_EQ(r.error().message, "connection refused");

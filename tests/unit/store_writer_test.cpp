@@ -96,6 +96,46 @@ TEST_F(WriterTest, ALoneCallerRunsItsTaskOnItsOwnThread) {
   EXPECT_EQ(ran_on, std::this_thread::get_id());
 }
 
+TEST_F(WriterTest, StopsWhenALoneCallerFinishesDuringItsDestruction) {
+  auto w = open_writer_with(true);
+  Writer* writer = w.get();
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> running{false};
+  std::thread caller([&] {
+    Status s = writer->run([&](Database&) -> Status {
+      running = true;
+      released.wait();
+      return {};
+    });
+    EXPECT_TRUE(s.ok());
+  });
+  auto wait_until = [](auto condition) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!condition() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(1ms);
+    }
+    return condition();
+  };
+  bool lone_running = wait_until([&] { return running.load(); });
+  std::promise<void> destroyed;
+  auto gone = destroyed.get_future();
+  std::thread destroyer([&] {
+    w.reset();
+    destroyed.set_value();
+  });
+  bool stopping = wait_until([&] { return writer->stopping(); });
+  release.set_value();
+  caller.join();
+  bool stopped = gone.wait_for(10s) == std::future_status::ready;
+  if (!stopped) {
+    std::abort();  // the destructor hangs: no way to join it
+  }
+  destroyer.join();
+  EXPECT_TRUE(lone_running);
+  EXPECT_TRUE(stopping);
+}
+
 TEST_F(WriterTest, SyncNormalMakesEveryCommitDeferred) {
   auto w = open_writer_with(false);
   EXPECT_EQ(*synchronous_in(*w, Commit::durable), 1);
