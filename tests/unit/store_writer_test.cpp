@@ -17,6 +17,16 @@ namespace {
 using Commit = Writer::Commit;
 using namespace std::chrono_literals;
 
+// Polls a condition until it holds or 10 s have passed; its last value.
+template <class Condition>
+bool wait_until(Condition condition) {
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!condition() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  return condition();
+}
+
 class WriterTest : public ::testing::Test {
  protected:
   std::unique_ptr<Writer> open_writer_with(bool synchronous_full) {
@@ -67,13 +77,6 @@ TEST_F(WriterTest, ABatchWithOneDurableTaskIsDurableForAll) {
       return {};
     });
   });
-  auto wait_until = [](auto condition) {
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!condition() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(1ms);
-    }
-    return condition();
-  };
   bool first_running = wait_until([&] { return holding.load(); });
   auto deferred = std::async(std::launch::async, [&] { return synchronous_in(*w, Commit::deferred); });
   auto durable = std::async(std::launch::async, [&] { return synchronous_in(*w, Commit::durable); });
@@ -110,13 +113,6 @@ TEST_F(WriterTest, StopsWhenALoneCallerFinishesDuringItsDestruction) {
     });
     EXPECT_TRUE(s.ok());
   });
-  auto wait_until = [](auto condition) {
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!condition() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(1ms);
-    }
-    return condition();
-  };
   bool lone_running = wait_until([&] { return running.load(); });
   std::promise<void> destroyed;
   auto gone = destroyed.get_future();
