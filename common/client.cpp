@@ -130,10 +130,7 @@ Result<HttpResponse> ApiClient::send(const std::string& method, const std::strin
   if (!m_endpoint.token.empty()) {
     all.emplace("Authorization", "Bearer " + m_endpoint.token);
   }
-  if (!body.empty() || method == "POST" || method == "PUT") {
-    all.emplace("Content-Type", content_type);
-  }
-  auto request = http::format_request(*m_url, method, path, all, body);
+  auto request = http::format_request(*m_url, method, path, all, body, content_type);
   if (!request.ok()) {
     return request.error();
   }

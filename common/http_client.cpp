@@ -193,7 +193,7 @@ Result<Url> parse_url(const std::string& text) {
 Result<std::string> format_request(const Url& url, const std::string& method,
                                    const std::string& path,
                                    const std::multimap<std::string, std::string>& headers,
-                                   const std::string& body) {
+                                   const std::string& body, const std::string& content_type) {
   if (path.empty() || path.front() != '/' || path.find_first_of(" \r\n") != std::string::npos) {
     return make_error(ErrorKind::internal, "bad request path '" + path + "'");
   }
@@ -211,6 +211,10 @@ Result<std::string> format_request(const Url& url, const std::string& method,
     out.append(name).append(": ").append(value).append("\r\n");
   }
   if (!body.empty() || method == "POST" || method == "PUT") {
+    if (has_control(content_type)) {
+      return make_error(ErrorKind::invalid_input, "the content type holds a line break");
+    }
+    out.append("Content-Type: ").append(content_type).append("\r\n");
     out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
   }
   out.append("\r\n").append(body);

@@ -105,13 +105,15 @@ class Connection {
   int m_fd = -1;
 };
 
-// "METHOD base_path+path HTTP/1.1" with Host, Content-Length (when there is
-// a body or the method is POST or PUT), the given headers, then the body.
-// Header names and values holding CR, LF or NUL are refused.
+// "METHOD base_path+path HTTP/1.1" with Host, the given headers, and, when
+// there is a body or the method is POST or PUT, Content-Type and
+// Content-Length; then the body. Header names and values holding CR, LF or
+// NUL are refused.
 Result<std::string> format_request(const Url& url, const std::string& method,
                                    const std::string& path,
                                    const std::multimap<std::string, std::string>& headers,
-                                   const std::string& body);
+                                   const std::string& body,
+                                   const std::string& content_type = "application/json");
 
 }  // namespace http
 }  // namespace fnq

@@ -69,12 +69,14 @@ TEST(HttpRequest, FormatsHeadHeadersAndBody) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->rfind("POST /base/v1/calls HTTP/1.1\r\nHost: 127.0.0.1:7850\r\n", 0), 0u) << *r;
   EXPECT_NE(r->find("\r\nAuthorization: Bearer t\r\n"), std::string::npos);
-  EXPECT_NE(r->find("\r\nContent-Length: 2\r\n\r\n{}"), std::string::npos);
+  EXPECT_NE(r->find("\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"),
+            std::string::npos);
   EXPECT_EQ(r->substr(r->size() - 6), "\r\n\r\n{}");
 
   auto get = format_request(url, "GET", "/healthz", {}, "");
   ASSERT_TRUE(get.ok());
   EXPECT_EQ(get->find("Content-Length"), std::string::npos);
+  EXPECT_EQ(get->find("Content-Type"), std::string::npos);
   auto empty_post = format_request(url, "POST", "/x", {}, "");
   EXPECT_NE(empty_post->find("Content-Length: 0\r\n"), std::string::npos);
 }
@@ -85,6 +87,7 @@ TEST(HttpRequest, RefusesHeaderInjection) {
   EXPECT_FALSE(format_request(url, "GET", "/", {{"X-A\n", "a"}}, "").ok());
   EXPECT_FALSE(format_request(url, "GET", "/", {{"X:A", "a"}}, "").ok());
   EXPECT_FALSE(format_request(url, "GET", "/a b", {}, "").ok());
+  EXPECT_FALSE(format_request(url, "POST", "/", {}, "x", "text/plain\r\nX-Evil: 1").ok());
 }
 
 // --- the response parser ---
