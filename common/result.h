@@ -78,3 +78,15 @@ using Status = Result<void>;
       return fnq_try_result_.error();         \
     }                                         \
   } while (0)
+
+// Declares (or assigns) `lhs` from an expression returning Result<T>, or
+// returns its error: `FNQ_TRY_ASSIGN(auto call, store.get_call(id));`.
+#define FNQ_CAT_INNER_(a, b) a##b
+#define FNQ_CAT_(a, b) FNQ_CAT_INNER_(a, b)
+#define FNQ_TRY_ASSIGN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                         \
+  if (!tmp.ok()) {                           \
+    return tmp.error();                      \
+  }                                          \
+  lhs = std::move(tmp).value()
+#define FNQ_TRY_ASSIGN(lhs, expr) FNQ_TRY_ASSIGN_IMPL_(FNQ_CAT_(fnq_try_, __LINE__), lhs, expr)

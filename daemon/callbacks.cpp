@@ -7,44 +7,21 @@
 #include <utility>
 
 #include "common/timeutil.h"
+#include "common/url.h"
 #include "daemon/log.h"
 
 namespace fnq {
 
 namespace {
 
-struct ParsedUrl {
-  std::string origin;  // scheme://host[:port]
-  std::string host;
-  std::string path;    // "/..." (with query)
-};
-
-std::optional<ParsedUrl> parse_url(const std::string& url) {
-  std::size_t scheme_end;
-  if (url.rfind("http://", 0) == 0) {
-    scheme_end = 7;
-  } else if (url.rfind("https://", 0) == 0) {
-    scheme_end = 8;
-  } else {
-    return std::nullopt;
+// The request target a callback is POSTed to: the URL's path and query,
+// "/" when it has none; a fragment is never sent.
+std::string request_target(const Url& url) {
+  std::string target = url.target.substr(0, url.target.find('#'));
+  if (target.empty() || target.front() != '/') {
+    target.insert(0, "/");
   }
-  auto slash = url.find('/', scheme_end);
-  std::string authority = url.substr(scheme_end, slash == std::string::npos ? std::string::npos : slash - scheme_end);
-  if (authority.empty() || authority.find('@') != std::string::npos) {
-    return std::nullopt;
-  }
-  ParsedUrl p;
-  p.origin = url.substr(0, scheme_end) + authority;
-  p.path = slash == std::string::npos ? "/" : url.substr(slash);
-  if (authority.front() == '[') {
-    p.host = authority.substr(1, authority.find(']') - 1);
-  } else {
-    p.host = authority.substr(0, authority.find(':'));
-  }
-  if (p.host.empty()) {
-    return std::nullopt;
-  }
-  return p;
+  return target;
 }
 
 constexpr int k_workers = 4;
@@ -105,8 +82,9 @@ void CallbackSender::stop() {
 Status CallbackSender::check_url(const std::string& url) const {
   auto p = parse_url(url);
   if (!p) {
-    return make_error(ErrorKind::invalid_input,
-                      "callback_url: '" + url + "' is not an http:// or https:// URL");
+    return make_error(ErrorKind::invalid_input, "callback_url: '" + url +
+                                                    "' is not an http:// or https:// URL: " +
+                                                    p.error().message);
   }
   const auto& allow = m_config.callback_allow;
   if (!allow.empty() && std::find(allow.begin(), allow.end(), p->host) == allow.end()) {
@@ -226,7 +204,7 @@ std::optional<int> CallbackSender::post(const Delivery& d, bool* aborted) {
   if (!output || !url) {
     return std::nullopt;
   }
-  httplib::Client client(url->origin);
+  httplib::Client client(url->origin());
   client.set_tcp_nodelay(true);
   client.set_connection_timeout(std::chrono::seconds(5));
   client.set_read_timeout(std::chrono::seconds(10));
@@ -239,7 +217,7 @@ std::optional<int> CallbackSender::post(const Delivery& d, bool* aborted) {
     }
     m_in_flight.insert(&client);
   }
-  auto res = client.Post(url->path, headers_for(d), *output, "application/octet-stream");
+  auto res = client.Post(request_target(*url), headers_for(d), *output, "application/octet-stream");
   std::lock_guard<std::mutex> lock(m_mutex);
   m_in_flight.erase(&client);
   *aborted = m_stop && !res;

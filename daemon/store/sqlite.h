@@ -15,17 +15,6 @@
 
 #include "common/result.h"
 
-// Declares `lhs` from a Result-returning expression, or returns its error.
-#define FNQ_CAT_INNER_(a, b) a##b
-#define FNQ_CAT_(a, b) FNQ_CAT_INNER_(a, b)
-#define FNQ_TRY_ASSIGN_IMPL_(tmp, lhs, expr) \
-  auto tmp = (expr);                         \
-  if (!tmp.ok()) {                           \
-    return tmp.error();                      \
-  }                                          \
-  lhs = std::move(tmp).value()
-#define FNQ_TRY_ASSIGN(lhs, expr) FNQ_TRY_ASSIGN_IMPL_(FNQ_CAT_(fnq_try_, __LINE__), lhs, expr)
-
 namespace fnq {
 
 // Maps a SQLite result code to an Error: SQLITE_FULL and ENOSPC -> disk_full,
