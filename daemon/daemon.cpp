@@ -52,17 +52,15 @@ std::string connect_host(const std::string& host) {
 }
 
 int serve(const DaemonConfig& config, const sigset_t& signals) {
-  if (auto s = ensure_state_dir(config.state_dir); !s) {
-    return fail(s.error().message);
+  // Held (locked) until serve() returns.
+  auto state = open_state_dir(config.state_dir, config.auth_token, config.allow_open_state_dir);
+  if (!state) {
+    return fail(state.error().message);
   }
-  std::string token;
-  if (config.auth_token) {
-    auto t = load_or_create_token(config.state_dir);
-    if (!t) {
-      return fail(t.error().message);
-    }
-    token = *t;
+  for (const std::string& warning : state->warnings) {
+    log_line("warning: " + warning);
   }
+  const std::string& token = state->token;
   SqliteOptions opts;
   opts.path = config.db_path;
   opts.synchronous_full = config.sync_full;
@@ -121,6 +119,9 @@ int serve(const DaemonConfig& config, const sigset_t& signals) {
   server.stop();
   http.join();
   callbacks.stop();
+  if (auto s = (*store)->close(); !s) {
+    log_line(s.error().message);
+  }
   ::unlink(info_path.c_str());
   log_line("stopped");
   return 0;
