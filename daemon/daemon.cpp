@@ -104,7 +104,11 @@ int serve(const DaemonConfig& config, const sigset_t& signals) {
   std::string info_path = config.state_dir + "/fnqd.json";
   json info = {{"url", ctx.url}, {"pid", static_cast<int>(::getpid())}, {"version", k_version}};
   if (auto s = write_file_atomic(info_path, info.dump() + "\n", 0600); !s) {
-    log_line("cannot write " + info_path + ": " + s.error().message);
+    std::string advice = s.error().kind == ErrorKind::disk_full
+                             ? " (free some space on its filesystem and restart fnqd; until then, "
+                               "clients need --url " + ctx.url + ")"
+                             : "";
+    log_line("cannot write " + info_path + ": " + s.error().message + advice);
   }
   log_line("fnqd " + std::string(k_version) + " listening on " + ctx.url + " (pid " +
            std::to_string(::getpid()) + ", database " + config.db_path + ", max-inflight " +
