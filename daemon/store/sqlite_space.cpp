@@ -88,9 +88,9 @@ Status checkpoint_before_close(Database& db) {
   if (free && *free < need) {
     keep_wal_at_close(db);
     return make_error(ErrorKind::disk_full,
-                      kept + ": merging needs about " + rough_size(need) + " free on the filesystem of " +
-                          directory_of(db.path()) + ", which has " + rough_size(*free) +
-                          " (it is merged once there is room)");
+                      kept + ": merging needs about " + rough_size(need) +
+                          " free on the filesystem of " + directory_of(db.path()) + ", which has " +
+                          rough_size(*free) + " (it is merged once there is room)");
   }
   Status merged = db.run("PRAGMA wal_checkpoint(TRUNCATE)");
   if (!merged) {

@@ -72,8 +72,8 @@ TEST_F(StateDirTest, ATokenReadableByEveryUserIsRefused) {
   make_state_dir(0700, 0644);
   RunResult r = run_refused();
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(contains(r.err, "fnqd: error: token file " + dir() +
-                                  "/token is open to every user (mode 0644)"))
+  EXPECT_TRUE(contains(
+      r.err, "fnqd: error: token file " + dir() + "/token is open to every user (mode 0644)"))
       << r.err;
   EXPECT_TRUE(contains(r.err, "run chmod o-rwx " + dir() + "/token")) << r.err;
   ASSERT_EQ(::chmod((dir() + "/token").c_str(), 0602), 0);
@@ -137,8 +137,8 @@ TEST_F(StateDirUmaskTest, TheDatabaseAndItsFilesAreCreated0600) {
   add_function("echo", {"cat"});
   fnq_ok({"submit", "echo"}, "x");  // the WAL and its index exist once written
   EXPECT_EQ(mode_of(state_dir()), 0700u);
-  for (const char* name : {"fnq.db", "fnq.db-wal", "fnq.db-shm", "fnq.db.lock", "fnqd.lock",
-                           "token", "fnqd.json"}) {
+  for (const char* name :
+       {"fnq.db", "fnq.db-wal", "fnq.db-shm", "fnq.db.lock", "fnqd.lock", "token", "fnqd.json"}) {
     EXPECT_EQ(mode_of(state_dir() + "/" + name), 0600u) << name;
   }
 }

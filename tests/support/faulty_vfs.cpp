@@ -119,11 +119,25 @@ int x_unfetch(sqlite3_file* f, sqlite3_int64 offset, void* p) {
 }
 
 const sqlite3_io_methods k_methods = {
-    3,           x_close,        x_read,          x_write,
-    x_truncate,  x_sync,         x_file_size,     x_lock,
-    x_unlock,    x_check_reserved_lock, x_file_control, x_sector_size,
-    x_device_characteristics, x_shm_map, x_shm_lock, x_shm_barrier,
-    x_shm_unmap, x_fetch,        x_unfetch,
+    3,
+    x_close,
+    x_read,
+    x_write,
+    x_truncate,
+    x_sync,
+    x_file_size,
+    x_lock,
+    x_unlock,
+    x_check_reserved_lock,
+    x_file_control,
+    x_sector_size,
+    x_device_characteristics,
+    x_shm_map,
+    x_shm_lock,
+    x_shm_barrier,
+    x_shm_unmap,
+    x_fetch,
+    x_unfetch,
 };
 
 int x_open(sqlite3_vfs*, const char* name, sqlite3_file* f, int flags, int* out_flags) {

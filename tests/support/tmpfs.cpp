@@ -50,9 +50,10 @@ std::uint64_t TmpfsMount::fill(const std::string& name, std::uint64_t bytes) con
   std::vector<char> block(64 * 1024, 'f');
   std::uint64_t written = 0;
   while (bytes == 0 || written < bytes) {
-    std::size_t n = bytes == 0 ? block.size()
-                               : static_cast<std::size_t>(
-                                     std::min<std::uint64_t>(block.size(), bytes - written));
+    std::size_t n =
+        bytes == 0
+            ? block.size()
+            : static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), bytes - written));
     ssize_t w = ::write(fd, block.data(), n);
     if (w <= 0) {
       break;

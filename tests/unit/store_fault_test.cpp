@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <map>
+#include <ostream>
 #include <set>
 
 #include "store_test_fixture.h"
@@ -22,6 +23,11 @@ struct FaultCase {
   Fault fault;
   bool persistent;
 };
+
+void PrintTo(const FaultCase& c, std::ostream* os) {
+  *os << (c.fault == Fault::disk_full ? "disk full" : "I/O error")
+      << (c.persistent ? ", until cleared" : ", once");
+}
 
 std::string integrity_of(const std::string& path) {
   sqlite3* db = nullptr;
@@ -288,16 +294,14 @@ TEST(FaultAtCloseTest, AFailedCheckpointLosesNothing) {
   EXPECT_GT(after, 3) << "the checkpoint at close should take several operations";
 }
 
-INSTANTIATE_TEST_SUITE_P(Faults, FaultTest,
-                         ::testing::Values(FaultCase{Fault::disk_full, true},
-                                           FaultCase{Fault::disk_full, false},
-                                           FaultCase{Fault::io_error, true},
-                                           FaultCase{Fault::io_error, false}),
-                         [](const auto& param_info) {
-                           return std::string(param_info.param.fault == Fault::disk_full ? "DiskFull"
-                                                                                   : "IoError") +
-                                  (param_info.param.persistent ? "Persistent" : "Once");
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Faults, FaultTest,
+    ::testing::Values(FaultCase{Fault::disk_full, true}, FaultCase{Fault::disk_full, false},
+                      FaultCase{Fault::io_error, true}, FaultCase{Fault::io_error, false}),
+    [](const auto& param_info) {
+      return std::string(param_info.param.fault == Fault::disk_full ? "DiskFull" : "IoError") +
+             (param_info.param.persistent ? "Persistent" : "Once");
+    });
 
 }  // namespace
 }  // namespace fnq::test

@@ -106,7 +106,8 @@ TEST_F(SpaceTest, CloseOnANearlyFullDiskKeepsTheWalAndLeavesRoomToStart) {
   store.reset();
   ASSERT_FALSE(closed.ok());
   EXPECT_EQ(closed.error().kind, ErrorKind::disk_full);
-  EXPECT_TRUE(contains(closed.error().message, "kept the write-ahead log " + db + "-wal (")) << closed.error().message;
+  EXPECT_TRUE(contains(closed.error().message, "kept the write-ahead log " + db + "-wal ("))
+      << closed.error().message;
   EXPECT_TRUE(contains(closed.error().message, "free on the filesystem of " + m_disk.path()))
       << closed.error().message;
   EXPECT_EQ(size_of(db + "-wal"), wal);
@@ -140,10 +141,11 @@ TEST_F(SpaceTest, OpenOnAFullDiskSaysWhatToFreeAndWhere) {
   ASSERT_FALSE(refused.ok());
   const Error& e = refused.error();
   EXPECT_EQ(e.kind, ErrorKind::disk_full);
-  EXPECT_TRUE(contains(e.message, "cannot open database " + db +
-                                      ": no space left on device (free at least "))
+  EXPECT_TRUE(contains(e.message,
+                       "cannot open database " + db + ": no space left on device (free at least "))
       << e.message;
-  EXPECT_TRUE(contains(e.message, " on the filesystem of " + m_disk.path() + ", which has 0 KiB free"))
+  EXPECT_TRUE(
+      contains(e.message, " on the filesystem of " + m_disk.path() + ", which has 0 KiB free"))
       << e.message;
   EXPECT_TRUE(contains(e.message, "to merge " + db + "-wal (")) << e.message;
   // Freeing space is enough: nothing was damaged.
