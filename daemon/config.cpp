@@ -146,6 +146,9 @@ Result<ParsedArgs> parse_daemon_args(int argc, const char* const* argv) {
   app.footer("Example:\n  fnqd --state-dir /var/lib/fnq --listen 127.0.0.1:7850 --max-inflight 4\n"
              "Every flag can also be set as FNQ_<FLAG> (FNQ_MAX_INFLIGHT=4). See fnqd(8).");
   add(app, "--state-dir", raw.state_dir, "directory for fnq.db, token and fnqd.json (created 0700)")->type_name("DIR");
+  app.add_flag("--allow-open-state-dir", c.allow_open_state_dir,
+               "start even if every user may read the state dir or token (group access is allowed)")
+      ->envname("FNQ_ALLOW_OPEN_STATE_DIR");
   add(app, "--db", raw.db, "the SQLite database (default STATE_DIR/fnq.db)")->type_name("PATH");
   add(app, "--listen", raw.listen, "HOST:PORT to listen on (default 127.0.0.1:7850; port 0 picks one)")->type_name("HOST:PORT");
   add(app, "--auth", raw.auth, "token|none: require the bearer token (none only on loopback)")->type_name("MODE");

@@ -15,6 +15,7 @@ inline constexpr int k_default_port = 7850;
 struct DaemonConfig {
   std::string state_dir;
   std::string db_path;
+  bool allow_open_state_dir = false;  // start even if every user can read the state dir or token
   std::string listen_host = "127.0.0.1";
   int listen_port = k_default_port;
   bool auth_token = true;  // --auth token|none

@@ -52,17 +52,15 @@ std::string connect_host(const std::string& host) {
 }
 
 int serve(const DaemonConfig& config, const sigset_t& signals) {
-  if (auto s = ensure_state_dir(config.state_dir); !s) {
-    return fail(s.error().message);
+  // Held (locked) until serve() returns.
+  auto state = open_state_dir(config.state_dir, config.auth_token, config.allow_open_state_dir);
+  if (!state) {
+    return fail(state.error().message);
   }
-  std::string token;
-  if (config.auth_token) {
-    auto t = load_or_create_token(config.state_dir);
-    if (!t) {
-      return fail(t.error().message);
-    }
-    token = *t;
+  for (const std::string& warning : state->warnings) {
+    log_line("warning: " + warning);
   }
+  const std::string& token = state->token;
   SqliteOptions opts;
   opts.path = config.db_path;
   opts.synchronous_full = config.sync_full;
@@ -106,7 +104,11 @@ int serve(const DaemonConfig& config, const sigset_t& signals) {
   std::string info_path = config.state_dir + "/fnqd.json";
   json info = {{"url", ctx.url}, {"pid", static_cast<int>(::getpid())}, {"version", k_version}};
   if (auto s = write_file_atomic(info_path, info.dump() + "\n", 0600); !s) {
-    log_line("cannot write " + info_path + ": " + s.error().message);
+    std::string advice = s.error().kind == ErrorKind::disk_full
+                             ? " (free some space on its filesystem and restart fnqd; until then, "
+                               "clients need --url " + ctx.url + ")"
+                             : "";
+    log_line("cannot write " + info_path + ": " + s.error().message + advice);
   }
   log_line("fnqd " + std::string(k_version) + " listening on " + ctx.url + " (pid " +
            std::to_string(::getpid()) + ", database " + config.db_path + ", max-inflight " +
@@ -121,6 +123,9 @@ int serve(const DaemonConfig& config, const sigset_t& signals) {
   server.stop();
   http.join();
   callbacks.stop();
+  if (auto s = (*store)->close(); !s) {
+    log_line(s.error().message);
+  }
   ::unlink(info_path.c_str());
   log_line("stopped");
   return 0;

@@ -1,8 +1,10 @@
 #pragma once
 // The files fnqd keeps in its state directory.
 #include <string>
+#include <vector>
 
 #include "common/result.h"
+#include "daemon/store/lock_file.h"
 
 namespace fnq {
 
@@ -12,5 +14,24 @@ Status ensure_state_dir(const std::string& dir);
 Result<std::string> load_or_create_token(const std::string& dir);
 // Writes content to path atomically: a temp file, fsync, rename.
 Status write_file_atomic(const std::string& path, const std::string& content, int mode);
+
+// Who besides its owner may use the state directory and the token: its
+// group may (a packaged service shares them with an "fnq" group: directory
+// 0750, token 0640), with a warning; every other user may not, since the
+// token lets its reader run any function, unless allow_open (then that is a
+// warning too). A missing token is not checked (it is created 0600).
+// Returns the warnings to log.
+Result<std::vector<std::string>> check_state_dir_access(const std::string& dir, bool check_token,
+                                                        bool allow_open);
+
+// The state directory, ready for the daemon: created, its access checked,
+// locked (STATE_DIR/fnqd.lock, for the daemon's life: a second fnqd on it is
+// refused, naming the holder's pid), and its token read or created.
+struct StateDir {
+  LockFile lock;
+  std::string token;                  // empty unless want_token
+  std::vector<std::string> warnings;  // for the log
+};
+Result<StateDir> open_state_dir(const std::string& dir, bool want_token, bool allow_open);
 
 }  // namespace fnq

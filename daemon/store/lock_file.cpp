@@ -24,8 +24,7 @@ std::string read_holder_pid(int fd) {
 
 }  // namespace
 
-Result<LockFile> LockFile::acquire(const std::string& db_path) {
-  std::string path = db_path + ".lock";
+Result<LockFile> LockFile::acquire(const std::string& path, const std::string& what) {
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     return make_error(ErrorKind::io, "cannot open lock file " + path + ": " + std::strerror(errno));
@@ -33,20 +32,17 @@ Result<LockFile> LockFile::acquire(const std::string& db_path) {
   LockFile lock(fd);  // closes fd on every error path below
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
-      return make_error(
-          ErrorKind::conflict,
-          "database " + db_path + " is in use by another fnqd (pid " + read_holder_pid(fd) + ")");
+      return make_error(ErrorKind::conflict,
+                        what + " is in use by another fnqd (pid " + read_holder_pid(fd) + ")");
     }
     return make_error(ErrorKind::io, "cannot lock " + path + ": " + std::strerror(errno));
   }
+  // A failure (a full disk) is ignored: the lock itself is held; only the pid
+  // shown to a second fnqd is missing, and a full disk must not keep fnqd
+  // from starting to serve what it already holds.
   std::string pid = std::to_string(getpid()) + "\n";
-  if (ftruncate(fd, 0) != 0 ||
-      pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
-    // The lock itself is held; only the pid shown to a second fnqd is missing.
-    int err = errno;
-    if (err == ENOSPC) {
-      return make_error(ErrorKind::disk_full, "cannot write " + path + ": no space left on device");
-    }
+  if (ftruncate(fd, 0) == 0) {
+    (void)!pwrite(fd, pid.data(), pid.size(), 0);
   }
   return lock;
 }

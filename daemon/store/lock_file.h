@@ -1,8 +1,10 @@
 #pragma once
-// An exclusive advisory lock (flock) on "<db path>.lock", held for the
-// store's lifetime so that two fnqd never share one database. The file keeps
-// the holder's pid so the refusal can name it. The file is never removed:
-// unlinking a lock file races with a process that has just opened it.
+// An exclusive advisory lock (flock) on a lock file, held for its owner's
+// lifetime: "<db path>.lock" by the store, so that two fnqd never share one
+// database, and "STATE_DIR/fnqd.lock" by the daemon, so that two never share
+// one state directory. The file keeps the holder's pid so the refusal can
+// name it. The file is never removed: unlinking a lock file races with a
+// process that has just opened it.
 #include <string>
 
 #include "common/result.h"
@@ -11,9 +13,11 @@ namespace fnq {
 
 class LockFile {
  public:
-  // Takes the lock without blocking; conflict error naming the holder's pid
-  // when another process (or another open in this one) holds it.
-  static Result<LockFile> acquire(const std::string& db_path);
+  // Takes the lock on `path` (created 0600) without blocking. When another
+  // process (or another open in this one) holds it: a conflict error, "<what>
+  // is in use by another fnqd (pid N)". Writing the pid is best effort: on a
+  // full disk the lock is still taken, and the pid is shown as unknown.
+  static Result<LockFile> acquire(const std::string& path, const std::string& what);
 
   LockFile() = default;
   LockFile(LockFile&& other) noexcept;

@@ -22,6 +22,8 @@ class ReaderPool {
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
     ~Lease() { m_pool.give_back(m_db); }
+    // false: the pool is closed, and there is no connection.
+    explicit operator bool() const { return m_db != nullptr; }
     Database& db() { return *m_db; }
 
    private:
@@ -29,8 +31,10 @@ class ReaderPool {
     Database* m_db;
   };
 
-  // Waits while every connection is leased.
+  // Waits while every connection is leased. Once closed: an empty lease.
   Lease acquire();
+  // Waits for every lease to end, then closes the connections.
+  void close();
 
  private:
   void give_back(Database* db);
@@ -39,6 +43,7 @@ class ReaderPool {
   std::mutex m_mutex;
   std::condition_variable m_available;
   std::vector<Database*> m_free;
+  bool m_closed = false;
 };
 
 }  // namespace fnq

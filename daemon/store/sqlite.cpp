@@ -163,10 +163,11 @@ std::string Query::blob(int column) const {
 
 // ---- Database ------------------------------------------------------------
 
-Result<Database> Database::open(const std::string& path, int flags) {
+Result<Database> Database::open(const std::string& path, int flags, const std::string& vfs) {
   sqlite3* handle = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &handle,
-                           flags | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &handle, flags | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOMUTEX,
+                      vfs.empty() ? nullptr : vfs.c_str());
   Database db;
   db.m_db = handle;  // closed by db's destructor even when open failed
   db.m_path = path;

@@ -87,8 +87,9 @@ struct CachedStatement {
 // holder of a reader lease). Move-only; closes on destruction.
 class Database {
  public:
-  // flags: SQLITE_OPEN_* (EXRESCODE and NOMUTEX are added).
-  static Result<Database> open(const std::string& path, int flags);
+  // flags: SQLITE_OPEN_* (EXRESCODE and NOMUTEX are added); vfs: a
+  // registered VFS name, or empty for the default.
+  static Result<Database> open(const std::string& path, int flags, const std::string& vfs = {});
 
   Database() = default;
   Database(Database&& other) noexcept;

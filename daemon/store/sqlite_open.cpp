@@ -1,6 +1,8 @@
 #include "daemon/store/sqlite_open.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -128,6 +130,27 @@ Status migrate(Database& db, std::int64_t version) {
   return {};
 }
 
+// SQLite creates a database 0644, whatever the umask, and its -wal and -shm
+// with the database's mode. So fnq creates the file first, 0600, and all
+// three stay private to fnqd's user. An existing file keeps its mode.
+Status create_database_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) {
+      return {};
+    }
+    return make_error(errno == ENOSPC ? ErrorKind::disk_full : ErrorKind::io,
+                      "cannot create database " + path + ": " + std::strerror(errno));
+  }
+  int rc = ::fchmod(fd, 0600);  // a umask such as 0277 would leave it unwritable
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) {
+    return make_error(ErrorKind::io, "cannot set the mode of " + path + ": " + std::strerror(err));
+  }
+  return {};
+}
+
 }  // namespace
 
 Status check_sqlite_header(const std::string& path) {
@@ -156,8 +179,9 @@ Status check_sqlite_header(const std::string& path) {
 }
 
 Result<Database> open_writer(const SqliteOptions& opts) {
+  FNQ_TRY(create_database_file(opts.path));
   FNQ_TRY_ASSIGN(Database db,
-                 Database::open(opts.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
+                 Database::open(opts.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, opts.vfs));
   FNQ_TRY(check_ownership(db));
   FNQ_TRY_ASSIGN(std::int64_t version, read_int(db, "PRAGMA user_version"));
   FNQ_TRY(check_version(db, version));
@@ -169,7 +193,7 @@ Result<Database> open_writer(const SqliteOptions& opts) {
 Result<Database> open_reader(const SqliteOptions& opts) {
   // Read-write at the file level (WAL readers update the shared-memory
   // index), read-only by query_only.
-  FNQ_TRY_ASSIGN(Database db, Database::open(opts.path, SQLITE_OPEN_READWRITE));
+  FNQ_TRY_ASSIGN(Database db, Database::open(opts.path, SQLITE_OPEN_READWRITE, opts.vfs));
   sqlite3_busy_timeout(db.handle(), k_busy_timeout_ms);
   FNQ_TRY(db.exec_script("PRAGMA query_only=1;\nPRAGMA temp_store=MEMORY;\nPRAGMA cache_size=-" +
                              std::to_string(k_reader_cache_kib),

@@ -5,6 +5,7 @@
 
 #include "common/timeutil.h"
 #include "daemon/store/sqlite_open.h"
+#include "daemon/store/sqlite_space.h"
 
 namespace fnq {
 namespace {
@@ -41,15 +42,21 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& opts) {
   std::call_once(configured, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   // Before the lock file is created beside it: is this a database at all?
   FNQ_TRY(check_sqlite_header(opts.path));
-  FNQ_TRY_ASSIGN(LockFile lock, LockFile::acquire(opts.path));
-  FNQ_TRY_ASSIGN(Database writer, open_writer(opts));
+  FNQ_TRY_ASSIGN(LockFile lock, LockFile::acquire(opts.path + ".lock", "database " + opts.path));
+  auto writer = open_writer(opts);
+  if (!writer) {
+    return explain_open_error(opts.path, writer.error());
+  }
   std::vector<Database> readers;
   for (int i = 0; i < std::max(1, opts.readers); ++i) {
-    FNQ_TRY_ASSIGN(Database reader, open_reader(opts));
-    readers.push_back(std::move(reader));
+    auto reader = open_reader(opts);
+    if (!reader) {
+      return explain_open_error(opts.path, reader.error());
+    }
+    readers.push_back(std::move(reader).value());
   }
   return std::unique_ptr<Store>(
-      new SqliteStore(std::move(lock), std::move(writer), std::move(readers),
+      new SqliteStore(std::move(lock), std::move(writer).value(), std::move(readers),
                       opts.synchronous_full));
 }
 
@@ -59,7 +66,19 @@ SqliteStore::SqliteStore(LockFile lock, Database writer, std::vector<Database> r
       m_readers(std::move(readers)),
       m_writer(std::make_unique<Writer>(std::move(writer), synchronous_full)) {}
 
-SqliteStore::~SqliteStore() = default;
+SqliteStore::~SqliteStore() { (void)close(); }
+
+Status SqliteStore::close() {
+  if (m_closed) {
+    return {};
+  }
+  m_closed = true;
+  Database writer = m_writer->stop();
+  // The writer's connection closes last, so that it alone decides on the
+  // last checkpoint (the last connection to close makes one).
+  m_readers.close();
+  return checkpoint_before_close(writer);
+}
 
 Result<std::vector<Function>> SqliteStore::list_functions() {
   return read([&](Database& db) -> Result<std::vector<Function>> {

@@ -20,7 +20,10 @@ class SqliteStore final : public Store {
  public:
   SqliteStore(LockFile lock, Database writer, std::vector<Database> readers,
               bool synchronous_full);
+  // close(), if it was not called.
   ~SqliteStore() override;
+
+  Status close() override;
 
   Result<std::vector<Function>> list_functions() override;
   Result<Function> get_function(const std::string& name) override;
@@ -62,8 +65,11 @@ class SqliteStore final : public Store {
  private:
   // Runs fn(Database&) on a leased reader connection.
   template <class F>
-  auto read(F&& fn) {
+  auto read(F&& fn) -> decltype(fn(std::declval<Database&>())) {
     auto lease = m_readers.acquire();
+    if (!lease) {
+      return make_error(ErrorKind::shutting_down, "the store is closed");
+    }
     return fn(lease.db());
   }
   // Runs fn(Database&) -> Result<T> in the writer's next batch.
@@ -77,6 +83,7 @@ class SqliteStore final : public Store {
   LockFile m_lock;
   ReaderPool m_readers;
   std::unique_ptr<Writer> m_writer;
+  bool m_closed = false;  // close() is called by the store's owner, once nothing else uses it
 };
 
 }  // namespace fnq

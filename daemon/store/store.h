@@ -175,6 +175,12 @@ class Store {
   virtual Status record_callback(const std::string& id, const std::string& state, int attempts,
                                  std::optional<int> last_status, std::int64_t next_at) = 0;
 
+  // Ends the use of the store, once nothing else uses it (the destructor
+  // does it too): later calls fail with shutting_down. An error here is for
+  // the log: nothing is lost (the SQLite store kept its write-ahead log for
+  // the next start, the disk being nearly full).
+  virtual Status close() { return {}; }
+
   virtual Result<StoreStats> stats() = 0;
   // Non-terminal calls per function currently running (for concurrency after restart).
   virtual Result<std::int64_t> count_in_state(CallState state) = 0;
@@ -188,6 +194,9 @@ struct SqliteOptions {
   // many bytes fail with disk_full (PRAGMA max_page_count); tests use it to
   // simulate a full disk.
   std::uint64_t max_size_bytes = 0;
+  // The SQLite VFS to open the database with; empty: the default. Tests use
+  // one that injects I/O errors.
+  std::string vfs;
 };
 
 // Opens (creating if absent) and migrates the database. Refuses, with a clear

@@ -21,12 +21,19 @@ Writer::Writer(Database db, bool synchronous_full)
       m_thread([this] { loop(); }) {}
 
 Writer::~Writer() {
+  if (m_thread.joinable()) {
+    (void)stop();
+  }
+}
+
+Database Writer::stop() {
   {
     std::lock_guard<std::mutex> lock(m_mutex);
     m_stopping = true;
   }
   m_wake.notify_one();
   m_thread.join();
+  return std::move(m_db);
 }
 
 Status Writer::run(Task task, Commit commit) {

@@ -48,8 +48,13 @@ class Writer {
   Writer(Database db, bool synchronous_full);
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
-  // Runs the tasks still queued, then stops the thread.
+  // Runs the tasks still queued, then stops the thread (unless stop() did).
   ~Writer();
+
+  // Runs the tasks still queued, stops the thread, and hands back the
+  // connection (to be closed by its owner, last); run() is refused from
+  // then on. Call once.
+  Database stop();
 
   // Runs task in the next batch; returns once that batch is committed (or
   // failed). Thread-safe.
