@@ -4,10 +4,10 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 
 #include "common/encoding.h"
+#include "common/fd.h"
 
 namespace fnq::cli {
 
@@ -41,7 +41,7 @@ Checked<std::string> read_file_or_stdin(const std::string& path, std::istream& i
       bytes.append(buf, static_cast<std::size_t>(in.gcount()));
     }
     if (in.bad()) {
-      return read_failure("stdin", std::strerror(errno));
+      return read_failure("stdin", errno_text(errno));
     }
     return bytes;
   }
@@ -51,7 +51,7 @@ Checked<std::string> read_file_or_stdin(const std::string& path, std::istream& i
   }
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) {
-    return read_failure(path, std::strerror(errno));
+    return read_failure(path, errno_text(errno));
   }
   std::string bytes;
   char buf[65536];
@@ -60,7 +60,7 @@ Checked<std::string> read_file_or_stdin(const std::string& path, std::istream& i
     bytes.append(buf, n);
   }
   if (std::ferror(file.get())) {
-    return read_failure(path, std::strerror(errno));
+    return read_failure(path, errno_text(errno));
   }
   return bytes;
 }

@@ -5,10 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "common/fd.h"
 #include "common/ids.h"
 
 namespace fnq {
@@ -16,7 +16,7 @@ namespace fnq {
 namespace {
 Error io_error(const std::string& what) {
   return make_error(errno == ENOSPC ? ErrorKind::disk_full : ErrorKind::io,
-                    what + ": " + std::strerror(errno));
+                    what + ": " + errno_text(errno));
 }
 
 Status write_all(int fd, const std::string& content) {
@@ -57,15 +57,15 @@ Status ensure_state_dir(const std::string& dir) {
 
 Status write_file_atomic(const std::string& path, const std::string& content, int mode) {
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) {
+  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+  if (!fd.valid()) {
     return io_error("cannot write " + tmp);
   }
-  Status s = write_all(fd, content);
-  if (s && ::fsync(fd) != 0) {
+  Status s = write_all(fd.get(), content);
+  if (s && ::fsync(fd.get()) != 0) {
     s = io_error("fsync " + tmp);
   }
-  ::close(fd);
+  fd.reset();
   if (s && ::rename(tmp.c_str(), path.c_str()) != 0) {
     s = io_error("cannot rename " + tmp + " to " + path);
   }
@@ -77,14 +77,14 @@ Status write_file_atomic(const std::string& path, const std::string& content, in
 
 Result<std::string> load_or_create_token(const std::string& dir) {
   std::string path = dir + "/token";
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd >= 0) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (fd.valid()) {
     std::string token = random_hex(32);
-    Status s = write_all(fd, token + "\n");
-    if (s && ::fsync(fd) != 0) {
+    Status s = write_all(fd.get(), token + "\n");
+    if (s && ::fsync(fd.get()) != 0) {
       s = io_error("fsync " + path);
     }
-    ::close(fd);
+    fd.reset();
     if (!s) {
       ::unlink(path.c_str());
       return s.error();

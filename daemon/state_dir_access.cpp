@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/fd.h"
 #include "daemon/state_dir.h"
 
 namespace fnq {
@@ -31,7 +32,7 @@ Status check_one(const std::string& path, const std::string& what, mode_t group_
     if (errno == ENOENT) {
       return {};
     }
-    return make_error(ErrorKind::io, "cannot stat " + path + ": " + std::strerror(errno));
+    return make_error(ErrorKind::io, "cannot stat " + path + ": " + errno_text(errno));
   }
   std::string mode = "mode " + mode_text(st.st_mode);
   if ((st.st_mode & world_bits) != 0) {

@@ -7,6 +7,7 @@
 // process that has just opened it.
 #include <string>
 
+#include "common/fd.h"
 #include "common/result.h"
 
 namespace fnq {
@@ -20,15 +21,10 @@ class LockFile {
   static Result<LockFile> acquire(const std::string& path, const std::string& what);
 
   LockFile() = default;
-  LockFile(LockFile&& other) noexcept;
-  LockFile& operator=(LockFile&& other) noexcept;
-  LockFile(const LockFile&) = delete;
-  LockFile& operator=(const LockFile&) = delete;
-  ~LockFile();
 
  private:
-  explicit LockFile(int fd) : m_fd(fd) {}
-  int m_fd = -1;
+  explicit LockFile(Fd fd) : m_fd(std::move(fd)) {}
+  Fd m_fd;  // closing it releases the flock
 };
 
 }  // namespace fnq

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "common/fd.h"
 #include "daemon/store/schema.h"
 
 namespace fnq {
@@ -134,19 +135,17 @@ Status migrate(Database& db, std::int64_t version) {
 // with the database's mode. So fnq creates the file first, 0600, and all
 // three stay private to fnqd's user. An existing file keeps its mode.
 Status create_database_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd.valid()) {
     if (errno == EEXIST) {
       return {};
     }
     return make_error(errno == ENOSPC ? ErrorKind::disk_full : ErrorKind::io,
-                      "cannot create database " + path + ": " + std::strerror(errno));
+                      "cannot create database " + path + ": " + errno_text(errno));
   }
-  int rc = ::fchmod(fd, 0600);  // a umask such as 0277 would leave it unwritable
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) {
-    return make_error(ErrorKind::io, "cannot set the mode of " + path + ": " + std::strerror(err));
+  // A umask such as 0277 would leave it unwritable.
+  if (::fchmod(fd.get(), 0600) != 0) {
+    return make_error(ErrorKind::io, "cannot set the mode of " + path + ": " + errno_text(errno));
   }
   return {};
 }
@@ -159,7 +158,7 @@ Status check_sqlite_header(const std::string& path) {
     if (errno == ENOENT) {
       return {};  // created on open
     }
-    return make_error(ErrorKind::io, "cannot open database " + path + ": " + std::strerror(errno));
+    return make_error(ErrorKind::io, "cannot open database " + path + ": " + errno_text(errno));
   }
   if (st.st_size == 0) {
     return {};  // a new, empty database
