@@ -234,7 +234,8 @@ void EventLoopExecutor::Impl::report(ExecResult result) {
   m_on_done(std::move(result));
 }
 
-EventLoopExecutor::EventLoopExecutor(OnDone on_done) : m_impl(std::make_unique<Impl>(std::move(on_done))) {}
+EventLoopExecutor::EventLoopExecutor(OnDone on_done)
+    : m_impl(std::make_unique<Impl>(std::move(on_done))) {}
 
 EventLoopExecutor::~EventLoopExecutor() = default;
 

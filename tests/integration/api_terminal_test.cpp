@@ -28,7 +28,8 @@ class ApiTerminalTest : public ApiTest {
 
   // The waiter has subscribed (fnq_waiters counts it).
   bool waiting_now() {
-    return wait_until([&] { return metrics_text().find("\nfnq_waiters 1\n") != std::string::npos; });
+    return wait_until(
+        [&] { return metrics_text().find("\nfnq_waiters 1\n") != std::string::npos; });
   }
 };
 

@@ -52,7 +52,8 @@ class FakeClock final : public Clock {
       change_sleepers([] {});  // settled: wait_idle may look again
       cv.wait(lock);
     }
-    change_sleepers([&] { m_sleepers.erase(std::find(m_sleepers.begin(), m_sleepers.end(), &me)); });
+    change_sleepers(
+        [&] { m_sleepers.erase(std::find(m_sleepers.begin(), m_sleepers.end(), &me)); });
     return pred();
   }
 
