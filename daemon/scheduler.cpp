@@ -307,7 +307,7 @@ bool Scheduler::start_claimed(const std::vector<ClaimedCall>& claimed, std::int6
     int limit = f ? f->concurrency.value_or(0) : 0;
     if (f && limit > 0 && m_running_by_function[c.call.function] >= limit) {
       // One batch may hold more calls of a function than it has room for.
-      (void)m_store.requeue(c.call.id, c.call.attempt);
+      put_back(c.call.id, c.call.attempt);
       over_claimed = true;
       continue;
     }
@@ -330,7 +330,32 @@ bool Scheduler::start_claimed(const std::vector<ClaimedCall>& claimed, std::int6
   return over_claimed;
 }
 
+void Scheduler::put_back(const std::string& id, int attempt) {
+  auto s = m_store.requeue(id, attempt);
+  if (!s) {
+    // Left running in the store with no process, it would be stranded.
+    log_line("cannot put call " + id + " back to queued: " + s.error().message + "; retrying");
+    m_put_back.emplace_back(id, attempt);
+  }
+}
+
+bool Scheduler::retry_put_back() {
+  std::vector<std::pair<std::string, int>> pending;
+  pending.swap(m_put_back);
+  for (const auto& [id, attempt] : pending) {
+    if (m_store.requeue(id, attempt)) {
+      log_line("call " + id + " put back to queued");
+    } else {
+      m_put_back.emplace_back(id, attempt);
+    }
+  }
+  return m_put_back.empty();
+}
+
 std::optional<std::int64_t> Scheduler::promote_and_claim(std::int64_t now) {
+  if (!m_put_back.empty() && !retry_put_back()) {
+    return now + 1000;  // try again soon
+  }
   auto next_due = m_store.promote_due(now);
   if (!next_due) {
     log_line("cannot promote due calls: " + next_due.error().message);
@@ -355,6 +380,9 @@ std::optional<std::int64_t> Scheduler::promote_and_claim(std::int64_t now) {
     if (static_cast<int>(claimed->size()) < asked) {
       break;  // nothing more is queued
     }
+  }
+  if (!m_put_back.empty()) {
+    return std::min(next_due->value_or(INT64_MAX), now + 1000);  // try again soon
   }
   return *next_due;
 }

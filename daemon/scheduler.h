@@ -23,6 +23,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "daemon/clock.h"
@@ -120,6 +121,10 @@ class Scheduler {
   bool start_claimed(const std::vector<ClaimedCall>& claimed, std::int64_t now);
   void stop_attempts(const std::vector<std::string>& ids);
   std::optional<std::int64_t> promote_and_claim(std::int64_t now);
+  // Puts a claimed call that may not start yet back to queued; one the
+  // store refuses is kept and tried again before the next claim.
+  void put_back(const std::string& id, int attempt);
+  bool retry_put_back();  // true when none is left
   void start_attempt(const ClaimedCall& claimed, const Function& f);
   std::vector<std::string> build_env(const Call& call, const Function& f) const;
   void prune_if_due(std::int64_t now);
@@ -147,6 +152,7 @@ class Scheduler {
   // Calls per function holding a slot: running, or with an unrecorded outcome.
   std::map<std::string, int> m_running_by_function;
   UnrecordedOutcomes m_unrecorded;  // scheduler thread
+  std::vector<std::pair<std::string, int>> m_put_back;  // (id, attempt); scheduler thread
   std::size_t m_running_count = 0;  // processes; guarded by m_mutex, for drain()
   std::set<std::string> m_unrecorded_ids;  // guarded by m_mutex, for cancel()
   std::int64_t m_next_prune = 0;

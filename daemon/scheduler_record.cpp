@@ -125,6 +125,10 @@ void Scheduler::publish_counts() {
 }
 
 void Scheduler::log_lost_outcomes() {
+  for (const auto& [id, attempt] : m_put_back) {
+    log_line("stopping: call " + id + " could not be put back to queued; it will be recovered "
+             "as interrupted at the next start");
+  }
   if (m_unrecorded.empty()) {
     return;
   }

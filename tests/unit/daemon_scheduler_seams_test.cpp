@@ -292,6 +292,26 @@ TEST_F(SchedulerSeamsTest, AFunctionRunsNoMoreThanItsConcurrency) {
   EXPECT_EQ(running, (std::vector<std::string>{b, c}));
 }
 
+TEST_F(SchedulerSeamsTest, AnOverClaimedCallTheStoreCannotPutBackIsPutBackLater) {
+  m_config.max_inflight = 4;
+  add_function("one", 1);
+  std::string a = submit("one");
+  std::string b = submit("one");  // one claim takes both; b has no room
+  m_store->fail("requeue", make_error(ErrorKind::io, "disk I/O error"));
+  start();
+  std::vector<std::string> running = running_ids();
+  ASSERT_EQ(running.size(), 1u);
+  std::string started = running.front();
+  std::string parked = started == a ? b : a;
+  EXPECT_EQ(state_of(parked), CallState::running);  // claimed, not yet put back
+  m_store->heal();
+  advance(1000);
+  EXPECT_EQ(state_of(parked), CallState::queued);
+  ASSERT_TRUE(m_runner.finish(started, CallState::succeeded));
+  settle();
+  EXPECT_EQ(running_ids(), std::vector<std::string>{parked});
+}
+
 TEST_F(SchedulerSeamsTest, AnUnrecordedOutcomeHoldsItsSlot) {
   m_config.max_inflight = 1;
   start();
