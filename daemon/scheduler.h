@@ -32,6 +32,7 @@
 #include "daemon/functions.h"
 #include "daemon/scheduler_outcomes.h"
 #include "daemon/store/store.h"
+#include "daemon/terminal.h"
 
 namespace fnq {
 
@@ -55,7 +56,7 @@ class Scheduler {
  public:
   // on_terminal: called with calls that became terminal (see
   // daemon/terminal.h); on the scheduler thread, or the canceller's.
-  using OnTerminal = std::function<void(const std::vector<std::string>&)>;
+  using OnTerminal = fnq::OnTerminal;
 
   Scheduler(const DaemonConfig& config, Store& store, FunctionRegistry& functions, Metrics& metrics,
             OnTerminal on_terminal, SchedulerSeams seams = {});
