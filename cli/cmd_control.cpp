@@ -53,6 +53,8 @@ CLI::App* add_cancel_command(CLI::App& app, ControlOptions& o) {
       "  cancelled         it was waiting or queued, and now is cancelled\n"
       "  cancelling        it is running; it gets SIGTERM (SIGKILL after kill_grace)\n"
       "  already_terminal  it had finished; left as it was\n"
+      "  finishing         it has finished, but its outcome is not yet recorded (the\n"
+      "                    database refused it; fnqd retries); left as it was\n"
       "With --json, prints {\"results\": [{\"result\": ..., \"call\": call}, ...]}.\n\n"
       "Example:\n"
       "  fnq cancel $id");

@@ -14,6 +14,7 @@
 #include "daemon/config.h"
 #include "daemon/log.h"
 #include "daemon/state_dir.h"
+#include "daemon/terminal.h"
 #include "fnq/version.h"
 
 namespace fnq {
@@ -75,12 +76,10 @@ int serve(const DaemonConfig& config, const sigset_t& signals) {
   }
   CallWatch watch;
   CallbackSender callbacks(config, **store, metrics);
-  Scheduler scheduler(config, **store, functions, metrics,
-                      [&](const std::vector<std::string>& ids) {
-                        watch.notify(ids);
-                        callbacks.wake();
-                      });
-  ApiContext ctx{config, **store, functions, scheduler, watch, metrics, callbacks, token, "", now_ms()};
+  OnTerminal calls_terminal = terminal_notifier(watch, callbacks);
+  Scheduler scheduler(config, **store, functions, metrics, calls_terminal);
+  ApiContext ctx{config,    **store,        functions, scheduler, watch, metrics,
+                 callbacks, calls_terminal, token,     "",        now_ms()};
   ApiServer server(ctx);
   auto port = server.bind();
   if (!port) {

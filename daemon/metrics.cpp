@@ -49,6 +49,16 @@ void Metrics::callback_delivery(const std::string& outcome) {
   ++m_callbacks[outcome];
 }
 
+void Metrics::set_unrecorded_outcomes(std::size_t n) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  m_unrecorded_outcomes = n;
+}
+
+void Metrics::outcome_record_failed() {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  ++m_record_failures;
+}
+
 std::string Metrics::render(const StoreStats& stats, std::size_t running, std::size_t waiters) const {
   std::ostringstream out;
   out << std::setprecision(15);
@@ -94,6 +104,12 @@ std::string Metrics::render(const StoreStats& stats, std::size_t running, std::s
   for (const auto& [outcome, n] : m_callbacks) {
     out << "fnq_callback_deliveries_total{outcome=\"" << outcome << "\"} " << n << "\n";
   }
+  out << "# HELP fnq_unrecorded_outcomes Attempt outcomes the database refused, kept in memory "
+         "and retried until it takes them.\n# TYPE fnq_unrecorded_outcomes gauge\n"
+      << "fnq_unrecorded_outcomes " << m_unrecorded_outcomes << "\n";
+  out << "# HELP fnq_outcome_record_failures_total Writes of attempt outcomes the database "
+         "refused.\n# TYPE fnq_outcome_record_failures_total counter\n"
+      << "fnq_outcome_record_failures_total " << m_record_failures << "\n";
   out << "# HELP fnq_http_requests_total HTTP requests by route and status.\n"
          "# TYPE fnq_http_requests_total counter\n";
   for (const auto& [key, n] : m_http) {

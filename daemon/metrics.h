@@ -18,6 +18,10 @@ class Metrics {
   void call_finished(const std::string& function, CallState state, std::int64_t duration_ms);
   void http_request(const std::string& route, int status);
   void callback_delivery(const std::string& outcome);  // delivered|retry|failed
+  // Outcomes the store refused, kept in memory until it takes them.
+  void set_unrecorded_outcomes(std::size_t n);
+  // A write of outcomes the store refused (each retry counts).
+  void outcome_record_failed();
   // running: calls running now; stats: from the store.
   std::string render(const StoreStats& stats, std::size_t running, std::size_t waiters) const;
 
@@ -36,6 +40,8 @@ class Metrics {
   std::map<std::tuple<std::string, int>, std::uint64_t> m_http;  // (route, status)
   // Every outcome from the start, so that rate() sees the first one.
   std::map<std::string, std::uint64_t> m_callbacks = {{"delivered", 0}, {"retry", 0}, {"failed", 0}};
+  std::size_t m_unrecorded_outcomes = 0;
+  std::uint64_t m_record_failures = 0;
 };
 
 }  // namespace fnq

@@ -43,13 +43,35 @@ std::int64_t prune_interval(Millis retention) {
 
 }  // namespace
 
+const char* to_string(CancelAnswer answer) {
+  switch (answer) {
+    case CancelAnswer::cancelled:
+      return "cancelled";
+    case CancelAnswer::cancelling:
+      return "cancelling";
+    case CancelAnswer::already_terminal:
+      return "already_terminal";
+    case CancelAnswer::finishing:
+      return "finishing";
+  }
+  return "unknown";
+}
+
 Scheduler::Scheduler(const DaemonConfig& config, Store& store, FunctionRegistry& functions,
-                     Metrics& metrics, OnTerminal on_terminal)
+                     Metrics& metrics, OnTerminal on_terminal, SchedulerSeams seams)
     : m_config(config),
       m_store(store),
       m_functions(functions),
       m_metrics(metrics),
-      m_on_terminal(std::move(on_terminal)) {
+      m_on_terminal(std::move(on_terminal)),
+      m_clock(seams.clock ? *seams.clock : system_clock()),
+      m_make_executor(std::move(seams.make_executor)),
+      m_retry_jitter(seams.retry_jitter ? std::move(seams.retry_jitter) : random_jitter) {
+  if (!m_make_executor) {
+    m_make_executor = [](Executor::OnDone on_done) -> std::unique_ptr<Executor> {
+      return std::make_unique<EventLoopExecutor>(std::move(on_done));
+    };
+  }
   for (const char* name : {"PATH", "HOME", "LANG", "TZ"}) {
     if (const char* v = std::getenv(name)) {
       m_base_env.push_back(std::string(name) + "=" + v);
@@ -71,7 +93,7 @@ Scheduler::~Scheduler() {
 }
 
 Status Scheduler::start() {
-  auto report = m_store.recover_interrupted(now_ms());
+  auto report = m_store.recover_interrupted(m_clock.now_ms());
   if (!report) {
     return report.error();
   }
@@ -89,7 +111,7 @@ Status Scheduler::start() {
   if (int n = kill_orphaned_processes(interrupted); n > 0) {
     log_line("killed " + std::to_string(n) + " leftover process(es) of interrupted calls");
   }
-  m_executor = std::make_unique<Executor>([this](ExecResult r) { on_exec_done(std::move(r)); });
+  m_executor = m_make_executor([this](ExecResult r) { on_exec_done(std::move(r)); });
   m_thread = std::thread([this] { run(); });
   return {};
 }
@@ -108,7 +130,7 @@ void Scheduler::wake_for_due(std::int64_t run_at) {
     // Once awake, the thread promotes whatever is due, this call included.
     // A thread in a pass may have read the calls before this one was
     // stored, so it must look again (m_sleep_until is 0 then).
-    if (m_sleep_until != 0 && run_at >= m_sleep_until && run_at > now_ms()) {
+    if (m_sleep_until != 0 && run_at >= m_sleep_until && run_at > m_clock.now_ms()) {
       return;
     }
     m_woken = true;
@@ -126,23 +148,38 @@ void Scheduler::on_exec_done(ExecResult result) {
 
 std::size_t Scheduler::running() const {
   std::lock_guard<std::mutex> lock(m_mutex);
-  return m_running_count;
+  return m_running_count + m_unrecorded_ids.size();
 }
 
-Result<CancelResult> Scheduler::cancel(const std::string& id) {
+std::size_t Scheduler::unrecorded() const {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  return m_unrecorded_ids.size();
+}
+
+Result<CancelAnswer> Scheduler::cancel(const std::string& id) {
   std::vector<std::string> terminal;
-  auto result = m_store.cancel(id, now_ms(), &terminal);
+  auto result = m_store.cancel(id, m_clock.now_ms(), &terminal);
   if (!result) {
-    return result;
+    return result.error();
   }
-  if (*result == CancelResult::running) {
-    kill_running({id});
-  } else if (*result == CancelResult::cancelled) {
-    log_line("call " + id + " cancelled");
-    m_on_terminal(terminal);
-    wake();  // a freed dependency chain may change what is runnable
+  switch (*result) {
+    case CancelResult::running: {
+      std::lock_guard<std::mutex> lock(m_mutex);
+      if (m_unrecorded_ids.count(id) > 0) {
+        return CancelAnswer::finishing;  // no process left; its outcome stands
+      }
+      break;
+    }
+    case CancelResult::cancelled:
+      log_line("call " + id + " cancelled");
+      m_on_terminal(terminal);
+      wake();  // a freed dependency chain may change what is runnable
+      return CancelAnswer::cancelled;
+    case CancelResult::already_terminal:
+      return CancelAnswer::already_terminal;
   }
-  return result;
+  kill_running({id});
+  return CancelAnswer::cancelling;
 }
 
 void Scheduler::kill_running(const std::vector<std::string>& ids) {
@@ -166,7 +203,7 @@ void Scheduler::stop_attempts(const std::vector<std::string>& ids) {
 }
 
 void Scheduler::drain(Millis grace) {
-  auto deadline = std::chrono::steady_clock::now() + grace;
+  std::int64_t deadline = m_clock.now_ms() + grace.count();
   {
     std::unique_lock<std::mutex> lock(m_mutex);
     m_draining = true;
@@ -175,11 +212,19 @@ void Scheduler::drain(Millis grace) {
     // An attempt the thread is starting right now must be counted below
     // and reached by interrupt_all(), so wait until it claims no more.
     m_cv.wait(lock, [&] { return m_drain_seen || !m_thread.joinable(); });
-    if (m_running_count > 0) {
-      log_line("stopping: waiting up to " + format_duration(grace) + " for " +
-               std::to_string(m_running_count) + " running call(s)");
+    if (!m_thread.joinable()) {
+      return;  // never started (or start() failed): nothing runs
     }
-    m_cv.wait_until(lock, deadline, [&] { return m_running_count == 0; });
+    if (m_running_count > 0 || !m_unrecorded_ids.empty()) {
+      log_line("stopping: waiting up to " + format_duration(grace) + " for " +
+               std::to_string(m_running_count) + " running call(s)" +
+               (m_unrecorded_ids.empty()
+                    ? std::string()
+                    : " and " + std::to_string(m_unrecorded_ids.size()) +
+                          " unrecorded outcome(s)"));
+    }
+    m_clock.wait_until(lock, m_cv, deadline,
+                       [&] { return m_running_count == 0 && m_unrecorded_ids.empty(); });
   }
   m_executor->interrupt_all();
   {
@@ -188,9 +233,13 @@ void Scheduler::drain(Millis grace) {
     m_stop = true;
   }
   m_cv.notify_all();
-  if (m_thread.joinable()) {
-    m_thread.join();
-  }
+  m_thread.join();
+  log_lost_outcomes();
+}
+
+std::int64_t Scheduler::wake_at(std::optional<std::int64_t> next_due, bool draining) const {
+  std::int64_t at = std::min(next_due.value_or(INT64_MAX), draining ? INT64_MAX : m_next_prune);
+  return std::min(at, m_unrecorded.next_attempt_at().value_or(INT64_MAX));
 }
 
 void Scheduler::run() {
@@ -202,12 +251,11 @@ void Scheduler::run() {
     {
       std::unique_lock<std::mutex> lock(m_mutex);
       auto pred = [&] { return m_woken || !m_done.empty() || m_stop; };
-      std::int64_t wake_at = std::min(next_due.value_or(INT64_MAX), m_next_prune);
-      std::int64_t wait_ms = wake_at - now_ms();
-      if (wait_ms > 0) {
-        wait_ms = std::min<std::int64_t>(wait_ms, 60'000);
-        m_sleep_until = now_ms() + wait_ms;
-        m_cv.wait_for(lock, std::chrono::milliseconds(wait_ms), pred);
+      std::int64_t now = m_clock.now_ms();
+      std::int64_t wait_ms = wake_at(next_due, m_draining) - now;
+      if (wait_ms > 0 && !pred()) {
+        m_sleep_until = now + std::min<std::int64_t>(wait_ms, 60'000);
+        m_clock.wait_until(lock, m_cv, m_sleep_until, pred);
         m_sleep_until = 0;
       }
       if (m_stop && m_done.empty()) {
@@ -222,8 +270,8 @@ void Scheduler::run() {
         m_cv.notify_all();
       }
     }
-    std::int64_t now = now_ms();
-    if (!done.empty()) {
+    std::int64_t now = m_clock.now_ms();
+    if (!done.empty() || (!m_unrecorded.empty() && m_unrecorded.due(now))) {
       process_results(std::move(done), now, !draining);
     }
     stop_attempts(to_stop);
@@ -236,97 +284,8 @@ void Scheduler::run() {
   }
 }
 
-std::int64_t Scheduler::backoff_until(const Running& r, std::int64_t now) const {
-  // retry_backoff * 2^(attempt-1), capped, then +-10% jitter.
-  double delay = static_cast<double>(r.retry_backoff.count());
-  for (int i = 1; i < r.attempt && delay < 1e12; ++i) {
-    delay *= 2;
-  }
-  delay = std::min(delay, static_cast<double>(m_config.retry_backoff_max.count()));
-  std::uint32_t rnd;
-  random_bytes(&rnd, sizeof rnd);
-  double jitter = (static_cast<double>(rnd) / 4294967295.0) * 0.2 - 0.1;
-  return now + static_cast<std::int64_t>(delay * (1.0 + jitter));
-}
-
-void Scheduler::process_results(std::vector<ExecResult> results, std::int64_t now,
-                                bool claim_next) {
-  std::vector<AttemptOutcome> outcomes;
-  std::vector<std::string> requeued;
-  for (auto& r : results) {
-    auto it = m_running.find(r.call_id);
-    if (it == m_running.end()) {
-      continue;  // not ours (cannot happen: every start is recorded)
-    }
-    Running info = it->second;
-    m_running.erase(it);
-    --m_running_by_function[info.function];
-    m_metrics.call_finished(info.function, r.state, r.finished_at - r.started_at);
-    if (r.interrupted) {
-      auto s = m_store.requeue(r.call_id, r.attempt);
-      log_line("call " + r.call_id + " interrupted by shutdown; queued again" +
-               (s ? std::string() : " failed: " + s.error().message));
-      continue;
-    }
-    AttemptOutcome o;
-    o.id = r.call_id;
-    o.attempt = r.attempt;
-    o.state = r.state;
-    o.exit_code = r.exit_code;
-    o.signal = r.signal;
-    if (!r.error.empty()) {
-      o.error = r.error;
-    }
-    o.output = std::move(r.output);
-    o.output_truncated = r.output_truncated;
-    o.output_size = r.output_size;
-    o.stderr_tail = std::move(r.stderr_tail);
-    o.finished_at = r.finished_at;
-    bool retryable = r.state == CallState::failed || r.state == CallState::timed_out;
-    std::string what = std::string(to_string(r.state)) + (r.error.empty() ? "" : ": " + r.error);
-    if (retryable && info.attempt <= info.max_retries) {
-      o.retry_at = backoff_until(info, now);
-      what += "; retry " + std::to_string(info.attempt) + "/" + std::to_string(info.max_retries) +
-              " in " + format_duration(Millis(*o.retry_at - now));
-    }
-    log_line("call " + r.call_id + " " + info.function + " attempt " + std::to_string(r.attempt) +
-             " " + what + " (" + std::to_string(r.finished_at - r.started_at) + "ms)");
-    outcomes.push_back(std::move(o));
-  }
-  {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    m_running_count = m_running.size();
-  }
-  m_cv.notify_all();  // drain() waits for the count
-  if (outcomes.empty()) {
-    return;
-  }
-  // Recording these outcomes and claiming what may run next share one commit.
-  int limit = claim_next ? std::max(0, free_slots()) : 0;
-  auto result = m_store.finish_and_claim(outcomes, now, limit, saturated_functions());
-  if (!result) {
-    log_line("cannot record call outcomes: " + result.error().message);
-    return;
-  }
-  std::vector<std::string> terminal;
-  for (std::size_t i = 0; i < result->finished.size(); ++i) {
-    const auto& ids = result->finished[i].terminal_ids;
-    terminal.insert(terminal.end(), ids.begin(), ids.end());
-    for (const auto& id : ids) {
-      if (id != outcomes[i].id) {  // a dependent that can no longer run
-        log_line("call " + id + " skipped, since call " + outcomes[i].id + " " +
-                 to_string(outcomes[i].state));
-      }
-    }
-  }
-  if (!terminal.empty()) {
-    m_on_terminal(terminal);
-  }
-  start_claimed(result->claimed, now);
-}
-
 int Scheduler::free_slots() const {
-  return m_config.max_inflight - static_cast<int>(m_running.size());
+  return m_config.max_inflight - static_cast<int>(m_running.size() + m_unrecorded.size());
 }
 
 std::vector<std::string> Scheduler::saturated_functions() const {
@@ -342,34 +301,61 @@ std::vector<std::string> Scheduler::saturated_functions() const {
 
 bool Scheduler::start_claimed(const std::vector<ClaimedCall>& claimed, std::int64_t now) {
   bool over_claimed = false;
+  std::vector<FinishedAttempt> orphaned;
   for (const auto& c : claimed) {
     auto f = m_functions.find(c.call.function);
     int limit = f ? f->concurrency.value_or(0) : 0;
     if (f && limit > 0 && m_running_by_function[c.call.function] >= limit) {
       // One batch may hold more calls of a function than it has room for.
-      (void)m_store.requeue(c.call.id, c.call.attempt);
+      put_back(c.call.id, c.call.attempt);
       over_claimed = true;
       continue;
     }
     if (!f) {
-      AttemptOutcome o;
-      o.id = c.call.id;
-      o.attempt = c.call.attempt;
-      o.state = CallState::failed;
-      o.error = "function '" + c.call.function + "' no longer exists";
-      o.finished_at = now;
-      auto r = m_store.finish({o});
-      if (r && !r->empty()) {
-        m_on_terminal(r->front().terminal_ids);
-      }
+      FinishedAttempt o{AttemptOutcome{}, c.call.function};
+      o.outcome.id = c.call.id;
+      o.outcome.attempt = c.call.attempt;
+      o.outcome.state = CallState::failed;
+      o.outcome.error = "function '" + c.call.function + "' no longer exists";
+      o.outcome.finished_at = now;
+      ++m_running_by_function[c.call.function];  // its slot, until recorded
+      orphaned.push_back(std::move(o));
       continue;
     }
     start_attempt(c, *f);
   }
+  if (!orphaned.empty()) {
+    record(std::move(orphaned), now, false);
+  }
   return over_claimed;
 }
 
+void Scheduler::put_back(const std::string& id, int attempt) {
+  auto s = m_store.requeue(id, attempt);
+  if (!s) {
+    // Left running in the store with no process, it would be stranded.
+    log_line("cannot put call " + id + " back to queued: " + s.error().message + "; retrying");
+    m_put_back.emplace_back(id, attempt);
+  }
+}
+
+bool Scheduler::retry_put_back() {
+  std::vector<std::pair<std::string, int>> pending;
+  pending.swap(m_put_back);
+  for (const auto& [id, attempt] : pending) {
+    if (m_store.requeue(id, attempt)) {
+      log_line("call " + id + " put back to queued");
+    } else {
+      m_put_back.emplace_back(id, attempt);
+    }
+  }
+  return m_put_back.empty();
+}
+
 std::optional<std::int64_t> Scheduler::promote_and_claim(std::int64_t now) {
+  if (!m_put_back.empty() && !retry_put_back()) {
+    return now + 1000;  // try again soon
+  }
   auto next_due = m_store.promote_due(now);
   if (!next_due) {
     log_line("cannot promote due calls: " + next_due.error().message);
@@ -395,6 +381,9 @@ std::optional<std::int64_t> Scheduler::promote_and_claim(std::int64_t now) {
       break;  // nothing more is queued
     }
   }
+  if (!m_put_back.empty()) {
+    return std::min(next_due->value_or(INT64_MAX), now + 1000);  // try again soon
+  }
   return *next_due;
 }
 
@@ -405,13 +394,10 @@ void Scheduler::start_attempt(const ClaimedCall& claimed, const Function& f) {
   info.attempt = call.attempt;
   info.max_retries = call.max_retries;
   info.retry_backoff = f.retry_backoff.value_or(m_config.retry_backoff);
-  info.started_at = call.started_at.value_or(now_ms());
+  info.started_at = call.started_at.value_or(m_clock.now_ms());
   m_running[call.id] = info;
   ++m_running_by_function[call.function];
-  {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    m_running_count = m_running.size();
-  }
+  publish_counts();
   ExecRequest req;
   req.call_id = call.id;
   req.attempt = call.attempt;

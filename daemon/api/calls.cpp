@@ -213,10 +213,7 @@ Status post_cancel(ApiContext& ctx, const httplib::Request& req, httplib::Respon
   if (!call) {
     return call.error();
   }
-  const char* what = *result == CancelResult::cancelled ? "cancelled"
-                     : *result == CancelResult::running ? "cancelling"
-                                                        : "already_terminal";
-  write_json(res, 200, json{{"result", what}, {"call", to_json(*call)}});
+  write_json(res, 200, json{{"result", to_string(*result)}, {"call", to_json(*call)}});
   return {};
 }
 

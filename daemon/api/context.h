@@ -16,6 +16,7 @@
 #include "daemon/metrics.h"
 #include "daemon/scheduler.h"
 #include "daemon/store/store.h"
+#include "daemon/terminal.h"
 #include "daemon/watch.h"
 
 namespace fnq {
@@ -30,6 +31,7 @@ struct ApiContext {
   CallWatch& watch;
   Metrics& metrics;
   CallbackSender& callbacks;
+  OnTerminal calls_terminal;  // every handler that ends calls reports them here
   std::string token;  // empty with --auth none
   std::string url;
   std::int64_t started_at = 0;

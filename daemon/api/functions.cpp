@@ -64,9 +64,7 @@ Status delete_function(ApiContext& ctx, const httplib::Request& req, httplib::Re
     return result.error();
   }
   ctx.scheduler.kill_running(result->running_ids);
-  if (!result->terminal_ids.empty()) {
-    ctx.watch.notify(result->terminal_ids);
-  }
+  ctx.calls_terminal(result->terminal_ids);
   json cancelled = json::array();
   for (const auto& id : result->terminal_ids) {
     log_line("call " + id + " " + name + " cancelled: its function was deleted");

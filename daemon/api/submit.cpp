@@ -241,10 +241,7 @@ Result<std::vector<SubmitResult>> submit_calls(ApiContext& ctx, std::vector<Subm
       earliest_due = std::min(earliest_due.value_or(r.call.run_at), r.call.run_at);
     }
   }
-  if (!terminal.empty()) {
-    ctx.watch.notify(terminal);
-    ctx.callbacks.wake();
-  }
+  ctx.calls_terminal(terminal);
   if (earliest_due) {
     ctx.scheduler.wake_for_due(*earliest_due);
   }

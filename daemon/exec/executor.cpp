@@ -42,7 +42,7 @@ void block_all_signals() {
 
 }  // namespace
 
-class Executor::Impl {
+class EventLoopExecutor::Impl {
  public:
   explicit Impl(OnDone on_done) : m_on_done(std::move(on_done)) {
     if (!m_epoll.add(m_wake.fd(), EPOLLIN, k_wake_key)) {
@@ -99,7 +99,7 @@ class Executor::Impl {
   std::thread m_thread;  // last: starts once everything above exists
 };
 
-void Executor::Impl::run() {
+void EventLoopExecutor::Impl::run() {
   block_all_signals();
   pthread_setname_np(pthread_self(), "fnq-exec");  // shows in top -H, gdb
   std::array<epoll_event, k_max_events> events{};
@@ -122,7 +122,7 @@ void Executor::Impl::run() {
   m_attempts.clear();
 }
 
-int Executor::Impl::wait_timeout_ms() const {
+int EventLoopExecutor::Impl::wait_timeout_ms() const {
   std::optional<Attempt::Clock::time_point> next;
   for (const auto& [serial, attempt] : m_attempts) {
     auto deadline = attempt->next_deadline();
@@ -142,7 +142,7 @@ int Executor::Impl::wait_timeout_ms() const {
   return static_cast<int>(std::min<decltype(ms)>(ms, 1 << 30));
 }
 
-void Executor::Impl::dispatch(const epoll_event& event) {
+void EventLoopExecutor::Impl::dispatch(const epoll_event& event) {
   if (event.data.u64 == k_wake_key) {
     m_wake.drain();
     return;
@@ -155,7 +155,7 @@ void Executor::Impl::dispatch(const epoll_event& event) {
   }
 }
 
-bool Executor::Impl::apply_commands() {
+bool EventLoopExecutor::Impl::apply_commands() {
   std::vector<Command> commands;
   {
     std::lock_guard<std::mutex> lock(m_mutex);
@@ -180,7 +180,7 @@ bool Executor::Impl::apply_commands() {
   return true;
 }
 
-void Executor::Impl::start_attempt(ExecRequest request) {
+void EventLoopExecutor::Impl::start_attempt(ExecRequest request) {
   ExecResult failed;  // reported if the command never gets to run
   failed.call_id = request.call_id;
   failed.attempt = request.attempt;
@@ -208,7 +208,7 @@ void Executor::Impl::start_attempt(ExecRequest request) {
   m_attempts.emplace(serial, std::move(attempt));
 }
 
-void Executor::Impl::stop_attempts(const std::string* call_id, StopReason reason) {
+void EventLoopExecutor::Impl::stop_attempts(const std::string* call_id, StopReason reason) {
   for (auto& [serial, attempt] : m_attempts) {
     if (call_id == nullptr || attempt->call_id() == *call_id) {
       attempt->stop(reason);
@@ -216,7 +216,7 @@ void Executor::Impl::stop_attempts(const std::string* call_id, StopReason reason
   }
 }
 
-void Executor::Impl::finish_done_attempts() {
+void EventLoopExecutor::Impl::finish_done_attempts() {
   for (auto it = m_attempts.begin(); it != m_attempts.end();) {
     if (it->second->finished()) {
       ExecResult result = it->second->take_result();
@@ -228,36 +228,37 @@ void Executor::Impl::finish_done_attempts() {
   }
 }
 
-void Executor::Impl::report(ExecResult result) {
+void EventLoopExecutor::Impl::report(ExecResult result) {
   // Counted down first, so on_done already sees the slot free.
   --m_running;
   m_on_done(std::move(result));
 }
 
-Executor::Executor(OnDone on_done) : m_impl(std::make_unique<Impl>(std::move(on_done))) {}
+EventLoopExecutor::EventLoopExecutor(OnDone on_done)
+    : m_impl(std::make_unique<Impl>(std::move(on_done))) {}
 
-Executor::~Executor() = default;
+EventLoopExecutor::~EventLoopExecutor() = default;
 
-void Executor::start(ExecRequest request) {
+void EventLoopExecutor::start(ExecRequest request) {
   Command command;
   command.kind = Command::Kind::start;
   command.request = std::move(request);
   m_impl->push(std::move(command));
 }
 
-void Executor::cancel(const std::string& call_id) {
+void EventLoopExecutor::cancel(const std::string& call_id) {
   Command command;
   command.kind = Command::Kind::cancel;
   command.call_id = call_id;
   m_impl->push(std::move(command));
 }
 
-void Executor::interrupt_all() {
+void EventLoopExecutor::interrupt_all() {
   Command command;
   command.kind = Command::Kind::interrupt_all;
   m_impl->push(std::move(command));
 }
 
-std::size_t Executor::running() const { return m_impl->running(); }
+std::size_t EventLoopExecutor::running() const { return m_impl->running(); }
 
 }  // namespace fnq

@@ -48,33 +48,52 @@ struct ExecResult {
   std::int64_t finished_at = 0;
 };
 
+// What the scheduler needs from whatever runs its attempts. The real one is
+// EventLoopExecutor; scheduler unit tests put a fake in its place that runs
+// nothing and finishes attempts when the test says so.
 class Executor {
  public:
   using OnDone = std::function<void(ExecResult)>;
 
+  virtual ~Executor() = default;
+  // Thread-safe and non-blocking. on_done (given when the executor was
+  // made) is called exactly once per start(), unless the executor is
+  // destroyed first.
+  virtual void start(ExecRequest request) = 0;
+  // Stops the call's attempt; its result has state cancelled. No effect if
+  // the call is not running.
+  virtual void cancel(const std::string& call_id) = 0;
+  // For graceful stop: like cancel for every attempt, but results are
+  // marked interrupted.
+  virtual void interrupt_all() = 0;
+  // Attempts passed to start() whose result has not yet been handed to
+  // on_done. Thread-safe.
+  virtual std::size_t running() const = 0;
+};
+
+// Makes the scheduler's executor, given where results go.
+using ExecutorFactory = std::function<std::unique_ptr<Executor>(Executor::OnDone)>;
+
+class EventLoopExecutor final : public Executor {
+ public:
   // on_done runs on the executor thread, once per start(); it must not block
   // for long, must not throw, and may call start()/cancel() but must not
   // destroy the Executor. Throws std::runtime_error (or std::system_error)
   // if the loop's epoll, eventfd or thread cannot be set up.
-  explicit Executor(OnDone on_done);
+  explicit EventLoopExecutor(OnDone on_done);
   // Kills every child still running (SIGKILL to its group) and joins. Their
   // results, and those of starts not yet begun, are dropped: on_done is not
   // called for them.
-  ~Executor();
-  Executor(const Executor&) = delete;
-  Executor& operator=(const Executor&) = delete;
+  ~EventLoopExecutor() override;
+  EventLoopExecutor(const EventLoopExecutor&) = delete;
+  EventLoopExecutor& operator=(const EventLoopExecutor&) = delete;
 
-  // Thread-safe and non-blocking: the attempt starts on the executor thread.
-  void start(ExecRequest request);
-  // SIGTERM to the call's process group, SIGKILL after its kill_grace; the
-  // result has state cancelled. No effect if the call is not running.
-  void cancel(const std::string& call_id);
-  // For graceful stop: like cancel for every child, but results are marked
-  // interrupted.
-  void interrupt_all();
-  // Attempts passed to start() whose result has not yet been handed to
-  // on_done (it is counted down just before on_done runs). Thread-safe.
-  std::size_t running() const;
+  void start(ExecRequest request) override;
+  // SIGTERM to the call's process group, SIGKILL after its kill_grace.
+  void cancel(const std::string& call_id) override;
+  void interrupt_all() override;
+  // Counted down just before on_done runs.
+  std::size_t running() const override;
 
  private:
   class Impl;

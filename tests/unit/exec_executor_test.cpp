@@ -212,7 +212,7 @@ TEST_F(ExecutorTest, OnDoneMayStartTheNextAttempt) {
   ResultCollector results;
   auto collect = results.callback();
   std::unique_ptr<Executor> executor;
-  executor = std::make_unique<Executor>([&](ExecResult r) {
+  executor = std::make_unique<EventLoopExecutor>([&](ExecResult r) {
     if (r.attempt < 3) {
       ExecRequest next = make_request(r.call_id, {"echo", std::to_string(r.attempt + 1)});
       next.attempt = r.attempt + 1;

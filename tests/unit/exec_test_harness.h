@@ -159,7 +159,7 @@ class ExecFixture : public ::testing::Test {
 
   TempDir m_dir;
   ResultCollector m_results;  // outlives the executor, which calls into it
-  std::unique_ptr<Executor> m_executor = std::make_unique<Executor>(m_results.callback());
+  std::unique_ptr<Executor> m_executor = std::make_unique<EventLoopExecutor>(m_results.callback());
 };
 
 }  // namespace fnq::test
