@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <vector>
 
-#include "common/units.h"
 
 namespace fnq {
 
@@ -86,8 +85,9 @@ std::optional<std::string> check_json_shape(std::string_view text) {
     return "JSON body nested deeper than " + std::to_string(k_max_json_depth) + " levels";
   }
   if (s.cost > max_cost) {
-    return "JSON body too dense: parsing its " + format_size(text.size()) + " would take over " +
-           format_size(max_cost) + " of memory; send fewer, larger values";
+    return "JSON body too dense: parsing its " + std::to_string(text.size()) +
+           " bytes would take over " + std::to_string(max_cost / (1u << 20)) +
+           " MiB of memory; send fewer, larger values";
   }
   return std::nullopt;
 }
