@@ -7,6 +7,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "common/encoding.h"
 
 namespace fnq::cli {
 
@@ -107,6 +108,33 @@ std::optional<Failure> write_outputs(Context& ctx, const std::vector<Call>& call
     ctx.out().write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
   }
   ctx.out().flush();
+  return std::nullopt;
+}
+
+// fnqd leaves outputs out of one /v1/await answer past a bound
+// ("output_omitted"); fetch those one by one, so --json prints every output.
+std::optional<Failure> fill_omitted_outputs(Context& ctx, json& answer) {
+  auto calls = answer.find("calls");
+  if (calls == answer.end() || !calls->is_array()) {
+    return std::nullopt;
+  }
+  for (auto& call : *calls) {
+    if (!call.is_object() || !call.value("output_omitted", false)) {
+      continue;
+    }
+    std::string id = call.value("id", "");
+    auto bytes = ctx.fetch_raw(ApiRequest{"GET", "/v1/calls/" + id + "/output", {}, k_request_timeout},
+                               "cannot get the output of call " + id, Subject::call);
+    if (!bytes.ok()) {
+      return bytes.failure();
+    }
+    call.erase("output_omitted");
+    if (is_valid_utf8(*bytes)) {
+      call["output"] = std::move(*bytes);
+    } else {
+      call["output_base64"] = base64_encode(*bytes);
+    }
+  }
   return std::nullopt;
 }
 
@@ -272,6 +300,9 @@ Outcome deliver_results(Context& ctx, const WaitResult& waited, std::optional<Mi
     auto reply = await_once(**api, ids, Millis(0), true);
     if (!reply.ok()) {
       return await_failure(reply.error());
+    }
+    if (auto bad = fill_omitted_outputs(ctx, reply->body)) {
+      return *bad;
     }
     auto parsed = to_wait_result(reply->body);
     if (!parsed.ok()) {

@@ -121,7 +121,7 @@ Status get_call(ApiContext& ctx, const httplib::Request& req, httplib::Response&
   if (!wait) {
     return wait.error();
   }
-  auto calls = wait_for_calls(ctx, {*id}, std::min(*wait, ctx.config.write_timeout));
+  auto calls = wait_for_calls(ctx, {*id}, long_poll_wait(ctx, *wait));
   if (!calls) {
     return calls.error();
   }
@@ -142,6 +142,29 @@ Status get_blob(ApiContext& ctx, const httplib::Request& req, httplib::Response&
   res.status = 200;
   res.set_header("X-Call-Id", *id);
   res.set_content(*bytes, "application/octet-stream");
+  return {};
+}
+
+// Puts the call's output into j while the answer's outputs stay within
+// budget; past it, marks j with "output_omitted" so the client fetches
+// /v1/calls/{id}/output itself. One answer must not hold every output.
+Status add_output(ApiContext& ctx, const Call& c, json& j, std::uint64_t& budget) {
+  if (c.output_size > budget) {
+    j["output_omitted"] = true;
+    return {};
+  }
+  auto out = ctx.store.get_output(c.id);
+  if (!out) {
+    return out.error();
+  }
+  std::string field = is_valid_utf8(*out) ? "output" : "output_base64";
+  std::string text = field == "output" ? std::move(*out) : base64_encode(*out);
+  if (text.size() > budget) {
+    j["output_omitted"] = true;
+    return {};
+  }
+  budget -= text.size();
+  j[field] = std::move(text);
   return {};
 }
 
@@ -174,25 +197,18 @@ Status post_await(ApiContext& ctx, const httplib::Request& req, httplib::Respons
     timeout = *d;
   }
   bool with_output = body->value("output", false);
-  auto calls = wait_for_calls(ctx, ids, std::min(timeout, ctx.config.write_timeout));
+  auto calls = wait_for_calls(ctx, ids, long_poll_wait(ctx, timeout));
   if (!calls) {
     return calls.error();
   }
   bool done = true;
   json list = json::array();
+  std::uint64_t budget = ctx.config.max_body;  // for inline outputs, all calls together
   for (const auto& c : *calls) {
     done = done && is_terminal(c.state);
     json j = to_json(c);
     if (with_output) {
-      auto out = ctx.store.get_output(c.id);
-      if (!out) {
-        return out.error();
-      }
-      if (is_valid_utf8(*out)) {
-        j["output"] = *out;
-      } else {
-        j["output_base64"] = base64_encode(*out);
-      }
+      FNQ_TRY(add_output(ctx, c, j, budget));
     }
     list.push_back(std::move(j));
   }

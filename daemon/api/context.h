@@ -61,6 +61,12 @@ Result<json> parse_json_body(const httplib::Request& req);
 Result<std::vector<Call>> wait_for_calls(ApiContext& ctx, const std::vector<std::string>& ids,
                                          std::chrono::milliseconds timeout);
 
+// How long a long poll that asks for `asked` may wait: --write-timeout
+// bounds it, unless that is 0 (no limit).
+Millis long_poll_wait(const ApiContext& ctx, Millis asked);
+// A wait with no limit, for wait_for_calls (a year).
+inline constexpr Millis k_unlimited_wait{365LL * 24 * 3600 * 1000};
+
 // Route registration (one file per API resource).
 void register_call_routes(httplib::Server& server, ApiContext& ctx);
 void register_function_routes(httplib::Server& server, ApiContext& ctx);

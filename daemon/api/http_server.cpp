@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "common/model.h"
+#include "daemon/api/request_head.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "fnq/version.h"
@@ -108,10 +109,14 @@ class Connection final : public httplib::Stream {
   void begin_request() {
     m_read_deadline = deadline_after(m_limits.read_timeout);
     m_header_bytes = 0;
+    m_raw_head.clear();
     m_in_headers = true;
     m_cut_off = CutOff::none;
   }
   void end_of_headers() { m_in_headers = false; }
+  // The request line and headers as read: httplib reads them a byte at a
+  // time, so this is exactly the header block, never part of the body.
+  const std::string& raw_head() const { return m_raw_head; }
 
   bool is_readable() const override {
     return m_pos < m_len || wait_for(m_sock, POLLIN, m_stop_fd, m_read_deadline) == Wait::ready;
@@ -136,6 +141,9 @@ class Connection final : public httplib::Stream {
     if (m_in_headers && (m_header_bytes += n) > m_limits.max_header_bytes) {
       cut(CutOff::headers_too_large);
       return -1;
+    }
+    if (m_in_headers) {
+      m_raw_head.append(ptr, n);
     }
     return static_cast<ssize_t>(n);
   }
@@ -248,6 +256,7 @@ class Connection final : public httplib::Stream {
   Clock::time_point m_read_deadline = Clock::time_point::max();
   std::optional<Clock::time_point> m_write_deadline;
   std::size_t m_header_bytes = 0;
+  std::string m_raw_head;
   bool m_in_headers = false;
   CutOff m_cut_off = CutOff::none;
   bool m_write_timed_out = false;
@@ -275,6 +284,17 @@ void answer_cut_off(Connection& conn, const std::string& peer, const HttpLimits&
   log_line("request from " + peer + ": " + std::to_string(status) + " " + message);
   metrics.http_request("limits", status);
   conn.linger();
+}
+
+// Gives req the header values as sent; a refused header block is answered
+// in pre-routing.
+void take_raw_headers(const std::string& raw, httplib::Request& req, Exchange& exchange) {
+  RequestHead head = parse_request_head(raw);
+  install_headers(head, req);
+  if (head.refusal) {
+    exchange.refusal_status = head.refusal->status;
+    exchange.refusal = head.refusal->message;
+  }
 }
 
 // Sets t_exchange for the duration of one request.
@@ -336,8 +356,10 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
     bool ok;
     {
       ExchangeScope scope(exchange);
-      ok = process_request(conn, close, closed_by_client,
-                           [&conn](httplib::Request&) { conn.end_of_headers(); });
+      ok = process_request(conn, close, closed_by_client, [&](httplib::Request& req) {
+        conn.end_of_headers();
+        take_raw_headers(conn.raw_head(), req, exchange);
+      });
     }
     if (conn.cut_off() == CutOff::stopped) {
       break;

@@ -8,6 +8,8 @@
 //   second would hold a thread forever);
 // - a total deadline for writing one answer;
 // - a cap on header bytes;
+// - header values exactly as sent, and refusal of ambiguous framing
+//   (request_head.h): httplib's parser percent-decodes values;
 // - closing the connection after an answer when the request's body was left
 //   unread (413 before the body, unknown route), with a short lingering
 //   close so the client still reads the answer instead of a reset;
@@ -48,6 +50,10 @@ struct Exchange {
   std::string error;                // message of an error answer, for the log
   bool close = false;               // close the connection after this answer
   bool cut_off = false;             // the connection layer answers (408, 431)
+  // Set before routing when the header block is refused (bad framing, a line
+  // without a colon): pre-routing answers it and closes the connection.
+  int refusal_status = 0;
+  std::string refusal;
 };
 
 // The exchange served on this thread, or nullptr outside one.

@@ -13,17 +13,6 @@ namespace {
 const char* const k_function_path = R"(/function/([^/?]+)(/[^?]*)?)";
 const char* const k_async_path = R"(/async-function/([^/?]+)(/[^?]*)?)";
 
-bool is_private_header(const std::string& name) {
-  // Credentials and httplib's own pseudo-headers never reach the function.
-  for (const char* h : {"Authorization", "Proxy-Authorization", "Cookie", "REMOTE_ADDR",
-                        "REMOTE_PORT", "LOCAL_ADDR", "LOCAL_PORT"}) {
-    if (strcasecmp(name.c_str(), h) == 0) {
-      return true;
-    }
-  }
-  return false;
-}
-
 RequestInfo request_info(const httplib::Request& req) {
   RequestInfo info;
   info.method = req.method;
@@ -33,9 +22,7 @@ RequestInfo request_info(const httplib::Request& req) {
     info.query = req.target.substr(q + 1);
   }
   for (const auto& [k, v] : req.headers) {
-    if (!is_private_header(k)) {
-      info.headers.emplace_back(k, v);
-    }
+    info.headers.emplace_back(k, v);  // submit_calls drops the private ones
   }
   return info;
 }
@@ -161,6 +148,9 @@ Status sync_function(ApiContext& ctx, const httplib::Request& req, httplib::Resp
   res.set_header("X-Call-Id", submitted.id);
   auto f = ctx.functions.find(submitted.function);
   Millis wait = f && f->write_timeout ? *f->write_timeout : ctx.config.write_timeout;
+  if (wait.count() == 0) {
+    wait = k_unlimited_wait;  // 0: no limit
+  }
   auto calls = wait_for_calls(ctx, {submitted.id}, wait);
   if (!calls) {
     return calls.error();

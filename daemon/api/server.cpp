@@ -1,5 +1,6 @@
 #include "daemon/api/server.h"
 
+#include <malloc.h>
 #include <netdb.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -11,6 +12,7 @@
 
 #include "common/ids.h"
 #include "daemon/api/http_server.h"
+#include "daemon/api/json_guard.h"
 #include "daemon/log.h"
 #include "fnq/version.h"
 
@@ -54,6 +56,9 @@ void close_after_answer() {
 
 namespace {
 
+// A request whose body is at least this large gives its memory back after.
+constexpr std::size_t k_trim_after_body = 1u << 20;
+
 bool is_body_method(const std::string& method) {
   return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
 }
@@ -89,6 +94,12 @@ bool constant_time_equal(const std::string& given, const std::string& expected) 
 httplib::Server::HandlerResponse pre_route(ApiContext& ctx, const httplib::Request& req,
                                            httplib::Response& res) {
   using R = httplib::Server::HandlerResponse;
+  if (Exchange* e = current_exchange(); e && e->refusal_status) {
+    set_route("limits");
+    write_error(res, e->refusal_status, e->refusal);
+    close_after_answer();  // the body's extent is unknown: nothing after it is trusted
+    return R::Handled;
+  }
   // httplib reads bodies only for these methods; any other body would be
   // taken for the next request.
   if (!is_body_method(req.method) && has_body(req)) {
@@ -209,6 +220,12 @@ void run_handler(ApiContext& ctx, const std::string& route, const Handler& handl
   if (!status) {
     write_error(res, http_status(status.error().kind), status.error().message);
   }
+  if (req.body.size() >= k_trim_after_body) {
+    // The body and its parsed JSON, freed by now, would stay in this pool
+    // thread's malloc arena (glibc gives threads separate arenas), each
+    // arena keeping its high-water mark.
+    malloc_trim(0);
+  }
 }
 
 // POST, PUT, PATCH or DELETE to no route: answered without reading the body.
@@ -280,6 +297,9 @@ void add_route(httplib::Server& s, ApiContext& ctx, const std::string& method,
 }
 
 Result<json> parse_json_body(const httplib::Request& req) {
+  if (auto refused = check_json_shape(req.body)) {
+    return make_error(ErrorKind::invalid_input, *refused);
+  }
   try {
     return json::parse(req.body);
   } catch (const json::parse_error& e) {
@@ -317,6 +337,11 @@ Result<std::string> resolve_call_id(Store& store, const std::string& text) {
                       "ambiguous call id prefix '" + text + "' matches " + list);
   }
   return ids->front();
+}
+
+Millis long_poll_wait(const ApiContext& ctx, Millis asked) {
+  Millis limit = ctx.config.write_timeout;
+  return limit.count() > 0 ? std::min(asked, limit) : asked;
 }
 
 Result<std::vector<Call>> wait_for_calls(ApiContext& ctx, const std::vector<std::string>& ids,

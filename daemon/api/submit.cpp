@@ -1,4 +1,6 @@
 // Turning requests into stored calls, shared by /v1/calls and the OpenFaaS routes.
+#include <strings.h>
+
 #include <algorithm>
 #include <optional>
 
@@ -150,6 +152,25 @@ Status read_dependencies(ApiContext& ctx, const json& body, Call* c) {
   return {};
 }
 
+bool is_private_header(const std::string& name) {
+  // Credentials and httplib's own pseudo-headers never reach the function.
+  for (const char* h : {"Authorization", "Proxy-Authorization", "Cookie", "REMOTE_ADDR",
+                        "REMOTE_PORT", "LOCAL_ADDR", "LOCAL_PORT"}) {
+    if (strcasecmp(name.c_str(), h) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// One place for every route: the headers of an OpenFaaS request and the
+// `headers` field of /v1/calls (fnq submit -H) alike.
+void drop_private_headers(RequestInfo& request) {
+  auto& h = request.headers;
+  h.erase(std::remove_if(h.begin(), h.end(), [](const auto& kv) { return is_private_header(kv.first); }),
+          h.end());
+}
+
 const char* k_call_fields[] = {"function", "input",       "input_base64", "priority", "delay",
                                "run_at",   "needs",       "input_from",   "key",      "callback_url",
                                "exec_timeout", "max_retries", "headers",  "sync"};
@@ -202,6 +223,7 @@ Result<std::vector<SubmitResult>> submit_calls(ApiContext& ctx, std::vector<Subm
   batch.reserve(requests.size());
   for (auto& r : requests) {
     Call& c = r.new_call.call;
+    drop_private_headers(c.request);
     if (!is_valid_function_name(c.function)) {
       return make_error(ErrorKind::invalid_input, "invalid function name '" + c.function + "'");
     }

@@ -1,0 +1,43 @@
+#pragma once
+// The request line and headers as the client sent them. httplib 0.11
+// percent-decodes header values in its parser (`k%41` arrives as `kA`, `%0A`
+// as a newline) and skips lines it cannot parse; the connection layer keeps
+// the raw header block and parses it again here, so values reach storage,
+// callbacks and the function's environment exactly as sent, and framing that
+// could smuggle a second request past fnqd is refused (RFC 9112 §6.3).
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <httplib.h>
+
+namespace fnq {
+
+// Why a request is answered before routing, with the connection closed.
+struct HeadRefusal {
+  int status = 400;
+  std::string message;
+};
+
+struct RequestHead {
+  httplib::Headers headers;  // values as sent, empty ones included
+  std::optional<HeadRefusal> refusal;
+};
+
+// block: the request line, the header lines and the blank line, as read.
+// Refuses (400) lines not ended by CRLF, folded lines, lines without a
+// colon, bad names, and values holding NUL or CR.
+RequestHead parse_request_head(std::string_view block);
+
+// The framing rules: one Content-Length value (digits only), never together
+// with Transfer-Encoding (400); no coding but `chunked` (501); no
+// expectation but `100-continue` (417).
+std::optional<HeadRefusal> check_framing(const httplib::Headers& headers);
+
+// Replaces req's headers (keeping httplib's REMOTE_ and LOCAL_ pseudo-headers)
+// with head's, dropping empty values as httplib does. A refused request loses
+// its Expect header, so httplib does not invite the body with 100 Continue;
+// `Expect: 100-Continue` in any case is passed on as httplib expects it.
+void install_headers(const RequestHead& head, httplib::Request& req);
+
+}  // namespace fnq
