@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/fd.h"
 #include "common/ids.h"
 #include "daemon/api/http_server.h"
 #include "daemon/api/json_guard.h"
@@ -252,14 +253,13 @@ std::string bind_failure_reason(const std::string& host, int port) {
     return "cannot resolve host '" + host + "'";
   }
   std::string why = "cannot bind";
-  int fd = socket(list->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd >= 0) {
+  Fd fd(socket(list->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (fd.valid()) {
     int yes = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    if (::bind(fd, list->ai_addr, list->ai_addrlen) != 0) {
-      why = std::strerror(errno);
+    setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    if (::bind(fd.get(), list->ai_addr, list->ai_addrlen) != 0) {
+      why = errno_text(errno);
     }
-    close(fd);
   }
   freeaddrinfo(list);
   for (auto& c : why) {
@@ -428,7 +428,7 @@ Result<int> ApiServer::bind() {
     return make_error(ErrorKind::io, "cannot listen on " + m_ctx.config.listen_address() + ": " + why);
   }
   if (!m_server->widen_backlog()) {
-    log_line("cannot widen the listen backlog: " + std::string(std::strerror(errno)));
+    log_line("cannot widen the listen backlog: " + errno_text(errno));
   }
   return bound;
 }
