@@ -4,6 +4,7 @@
 
 #include "cli/text.h"
 #include "common/ids.h"
+#include "common/timeutil.h"
 
 namespace fnq::cli {
 
@@ -93,14 +94,26 @@ Checked<std::map<std::string, std::string>> parse_env(const std::vector<std::str
   return env;
 }
 
+namespace {
+
+Failure out_of_range(const char* option, const Error& error) {
+  return Failure{k_exit_bad_input, option, error.message, ""};
+}
+
+}  // namespace
+
 Checked<std::optional<Millis>> parse_duration_option(const char* option,
                                                      const std::optional<std::string>& text) {
   if (!text) {
     return std::optional<Millis>();
   }
-  auto d = parse_duration(*text);
+  auto ms = parse_duration_ms(*text);
+  if (!ms.ok()) {
+    return usage_failure(option, ms.error().message);
+  }
+  auto d = check_duration(*ms, *text);
   if (!d.ok()) {
-    return usage_failure(option, d.error().message);
+    return out_of_range(option, d.error());
   }
   return std::optional<Millis>(*d);
 }
@@ -110,11 +123,40 @@ Checked<std::optional<std::uint64_t>> parse_size_option(const char* option,
   if (!text) {
     return std::optional<std::uint64_t>();
   }
-  auto s = parse_size(*text);
+  auto bytes = parse_size_bytes(*text);
+  if (!bytes.ok()) {
+    return usage_failure(option, bytes.error().message);
+  }
+  auto s = check_size(*bytes, *text);
   if (!s.ok()) {
-    return usage_failure(option, s.error().message);
+    return out_of_range(option, s.error());
   }
   return std::optional<std::uint64_t>(*s);
+}
+
+Checked<std::int64_t> parse_at_option(const char* option, const std::string& text,
+                                      std::int64_t now) {
+  bool well_formed = false;
+  auto t = parse_time(text, &well_formed);
+  if (!t.ok()) {
+    return well_formed ? out_of_range(option, t.error()) : usage_failure(option, t.error().message);
+  }
+  auto in_range = check_run_at(*t, now, text);
+  if (!in_range.ok()) {
+    return out_of_range(option, in_range.error());
+  }
+  return *t;
+}
+
+std::optional<Failure> check_int_option(const char* option, const std::optional<int>& value,
+                                        IntRange range) {
+  if (!value || range.contains(*value)) {
+    return std::nullopt;
+  }
+  return Failure{k_exit_bad_input, option,
+                 std::to_string(*value) + " is out of range (expected an integer " +
+                     range_text(range) + ")",
+                 ""};
 }
 
 std::optional<Failure> check_function_name(const std::string& name) {

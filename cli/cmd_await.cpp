@@ -90,7 +90,9 @@ Checked<WaitResult> to_wait_result(const json& answer) {
   if (!calls.ok()) {
     return calls.failure();
   }
-  return WaitResult{answer.value("done", false), std::move(*calls)};
+  auto done = answer.find("done");
+  return WaitResult{done != answer.end() && done->is_boolean() && done->get<bool>(),
+                    std::move(*calls)};
 }
 
 // Each call's stdout, in order, straight from /v1/calls/{id}/output.

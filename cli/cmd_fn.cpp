@@ -31,13 +31,10 @@ std::optional<Failure> read_limits(const FnAddOptions& o, Function& f) {
     return size.failure();
   }
   f.max_output = *size;
-  if (o.concurrency && *o.concurrency < 0) {
-    return usage_failure("--concurrency", "expected a number of at least 0 (0: no limit)");
+  if (auto bad = check_int_option("--concurrency", o.concurrency, k_concurrency_range)) {
+    return bad;
   }
-  if (o.retries && *o.retries < 0) {
-    return usage_failure("--retries", "expected a number of at least 0");
-  }
-  return std::nullopt;
+  return check_int_option("--retries", o.retries, k_max_retries_range);
 }
 
 std::string json_text(const json& j, const char* field) {

@@ -4,16 +4,11 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "common/json_fields.h"
 
 namespace fnq::cli {
 
 namespace {
-
-// "[json.exception.parse_error.101] parse error at line 2, ..." -> "parse error at line 2, ..."
-std::string parse_error_text(const std::string& what) {
-  auto close = what.find("] ");
-  return close == std::string::npos ? what : what.substr(close + 2);
-}
 
 std::string where(const std::string& label, bool is_array, std::size_t index) {
   return is_array ? label + " at index " + std::to_string(index) : label;
@@ -38,14 +33,19 @@ CLI::App* add_fn_apply_command(CLI::App& fn, FnApplyOptions& o) {
 
 FunctionFile parse_function_file(const std::string& label, const std::string& text) {
   FunctionFile file;
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
-    file.failures.push_back(
-        Failure{k_exit_bad_input, "malformed JSON in " + label, parse_error_text(e.what()), ""});
+  auto parsed = parse_json_text(text);
+  if (!parsed.ok()) {
+    // "malformed JSON: parse error at ...", or a field's number past a double
+    const std::string& message = parsed.error().message;
+    const std::string prefix = "malformed JSON: ";
+    bool malformed = message.rfind(prefix, 0) == 0;
+    file.failures.push_back(Failure{
+        k_exit_bad_input,
+        (malformed ? "malformed JSON in " : "invalid function definition in ") + label,
+        malformed ? message.substr(prefix.size()) : message, ""});
     return file;
   }
+  json doc = std::move(*parsed);
   if (!doc.is_object() && !doc.is_array()) {
     file.failures.push_back(
         Failure{k_exit_bad_input, "cannot apply " + label,

@@ -69,9 +69,9 @@ std::optional<Failure> add_checked_fields(const SubmitOptions& o, json& request)
     request["delay"] = format_duration(**delay);
   }
   if (o.at) {
-    auto t = parse_time(*o.at);
+    auto t = parse_at_option("--at", *o.at, now_ms());
     if (!t.ok()) {
-      return usage_failure("--at", t.error().message);
+      return t.failure();
     }
     request["run_at"] = format_time(*t);
   }
@@ -107,10 +107,10 @@ std::optional<Failure> check_combinations(const SubmitOptions& o) {
                          "every call of the batch would get the same key",
                          "submit the lines one by one, each with its own key");
   }
-  if (o.retries && *o.retries < 0) {
-    return usage_failure("--retries", "expected a number of at least 0");
+  if (auto bad = check_int_option("--retries", o.retries, k_max_retries_range)) {
+    return bad;
   }
-  return std::nullopt;
+  return check_int_option("--priority", o.priority, k_priority_range);
 }
 
 std::string submit_what(const SubmitOptions& o) {

@@ -1,5 +1,10 @@
 #include "common/model.h"
 
+#include <algorithm>
+#include <climits>
+#include <type_traits>
+
+#include "common/json_fields.h"
 #include "common/timeutil.h"
 
 namespace fnq {
@@ -43,43 +48,6 @@ bool is_valid_function_name(std::string_view name) {
 
 namespace {
 
-Error field_error(const std::string& field, const std::string& why) {
-  return make_error(ErrorKind::invalid_input, field + ": " + why);
-}
-
-// Reads an optional non-negative int field; null counts as absent.
-Status read_count(const json& j, const char* field, std::optional<int>* out) {
-  auto it = j.find(field);
-  if (it == j.end() || it->is_null()) {
-    return {};
-  }
-  if (!it->is_number_integer() || it->get<std::int64_t>() < 0 ||
-      it->get<std::int64_t>() > 1'000'000) {
-    return field_error(field, "expected a non-negative integer");
-  }
-  *out = it->get<int>();
-  return {};
-}
-
-Status read_duration(const json& j, const char* field, std::optional<Millis>* out) {
-  auto it = j.find(field);
-  if (it == j.end() || it->is_null()) {
-    return {};
-  }
-  auto d = duration_from_json(*it, field);
-  if (!d) {
-    return d.error();
-  }
-  *out = *d;
-  return {};
-}
-
-const char* k_function_fields[] = {
-    "name",        "command",       "env",           "workdir",    "exec_timeout",
-    "write_timeout", "kill_grace",  "concurrency",   "max_retries", "retry_backoff",
-    "max_output",  "callback_url",
-};
-
 Status read_function_command(const json& j, Function* f) {
   auto cmd = j.find("command");
   if (cmd == j.end()) {
@@ -112,19 +80,42 @@ Status read_function_strings(const json& j, Function* f) {
       f->env[k] = v.get<std::string>();
     }
   }
-  if (auto wd = j.find("workdir"); wd != j.end() && !wd->is_null()) {
-    if (!wd->is_string()) {
-      return field_error("workdir", "expected a string");
-    }
-    f->workdir = wd->get<std::string>();
-  }
-  if (auto cb = j.find("callback_url"); cb != j.end() && !cb->is_null()) {
-    if (!cb->is_string() || cb->get<std::string>().rfind("http", 0) != 0) {
-      return field_error("callback_url", "expected an http:// or https:// URL");
-    }
-    f->callback_url = cb->get<std::string>();
+  std::optional<std::string> workdir;
+  FNQ_TRY(read_string(j, "workdir", &workdir));
+  f->workdir = workdir.value_or("");
+  FNQ_TRY(read_string(j, "callback_url", &f->callback_url));
+  if (f->callback_url && f->callback_url->rfind("http", 0) != 0) {
+    return field_error("callback_url", "expected an http:// or https:// URL");
   }
   return {};
+}
+
+// Brings the ranged fields of a definition stored before the ranges held
+// into them: a huge timeout becomes the longest one, not a refusal to load.
+json clamp_stored_ranges(json j) {
+  for (const char* field : {"exec_timeout", "write_timeout", "kill_grace", "retry_backoff"}) {
+    auto it = j.find(field);
+    if (it != j.end() && it->is_string()) {
+      if (auto ms = parse_duration_ms(it->get<std::string>())) {
+        *it = format_duration(Millis(std::min<std::uint64_t>(*ms, k_max_duration.count())));
+      }
+    }
+  }
+  if (auto it = j.find("max_output"); it != j.end() && it->is_string()) {
+    if (auto bytes = parse_size_bytes(it->get<std::string>())) {
+      *it = format_size(std::min(*bytes, k_max_size));
+    }
+  }
+  for (auto [field, range] : {std::pair{"concurrency", k_concurrency_range},
+                              std::pair{"max_retries", k_max_retries_range}}) {
+    auto it = j.find(field);
+    if (it != j.end() && it->is_number_integer()) {
+      *it = it->is_number_unsigned() && it->get<std::uint64_t>() > std::uint64_t(range.max)
+                ? range.max
+                : std::clamp(it->get<std::int64_t>(), range.min, range.max);
+    }
+  }
+  return j;
 }
 
 }  // namespace
@@ -133,42 +124,30 @@ Result<Function> function_from_json(const json& j) {
   if (!j.is_object()) {
     return make_error(ErrorKind::invalid_input, "a function definition must be a JSON object");
   }
-  for (const auto& [key, value] : j.items()) {
-    bool known = false;
-    for (const char* f : k_function_fields) {
-      known = known || key == f;
-    }
-    if (!known) {
-      return field_error(key, "unknown field");
-    }
-  }
+  FNQ_TRY(check_known_fields(j, {"name", "command", "env", "workdir", "exec_timeout",
+                                 "write_timeout", "kill_grace", "concurrency", "max_retries",
+                                 "retry_backoff", "max_output", "callback_url"}));
   Function f;
-  auto name = j.find("name");
-  if (name == j.end() || !name->is_string()) {
+  std::optional<std::string> name;
+  FNQ_TRY(read_function_name(j, "name", &name));
+  if (!name) {
     return field_error("name", "required, a string");
   }
-  f.name = name->get<std::string>();
-  if (!is_valid_function_name(f.name)) {
-    return field_error("name", "invalid function name '" + f.name +
-                                   "' (lowercase letters, digits, '_', '.', '-'; "
-                                   "starts with a letter or digit; at most 64)");
-  }
+  f.name = *name;
   FNQ_TRY(read_function_command(j, &f));
   FNQ_TRY(read_function_strings(j, &f));
   FNQ_TRY(read_duration(j, "exec_timeout", &f.exec_timeout));
   FNQ_TRY(read_duration(j, "write_timeout", &f.write_timeout));
   FNQ_TRY(read_duration(j, "kill_grace", &f.kill_grace));
   FNQ_TRY(read_duration(j, "retry_backoff", &f.retry_backoff));
-  FNQ_TRY(read_count(j, "concurrency", &f.concurrency));
-  FNQ_TRY(read_count(j, "max_retries", &f.max_retries));
-  if (auto mo = j.find("max_output"); mo != j.end() && !mo->is_null()) {
-    auto s = size_from_json(*mo, "max_output");
-    if (!s) {
-      return s.error();
-    }
-    f.max_output = *s;
-  }
+  FNQ_TRY(read_int(j, "concurrency", k_concurrency_range, &f.concurrency));
+  FNQ_TRY(read_int(j, "max_retries", k_max_retries_range, &f.max_retries));
+  FNQ_TRY(read_size(j, "max_output", &f.max_output));
   return f;
+}
+
+Result<Function> stored_function_from_json(const json& j) {
+  return function_from_json(j.is_object() ? clamp_stored_ranges(j) : j);
 }
 
 json to_json(const Function& f) {
@@ -270,90 +249,106 @@ json to_json(const Call& c) {
 
 namespace {
 
-Result<std::optional<std::int64_t>> read_time(const json& j, const char* field) {
+// The daemon's answers are read leniently: a field that is missing, of
+// another type or out of range (as an older fnqd could have sent) reads as
+// absent, never as an error or an exception.
+std::optional<int> loose_int(const json& j, const char* field) {
   auto it = j.find(field);
-  if (it == j.end() || it->is_null()) {
-    return std::optional<std::int64_t>();
+  if (it == j.end() || !it->is_number_integer() ||
+      (it->is_number_unsigned() && it->get<std::uint64_t>() > INT32_MAX)) {
+    return std::nullopt;
   }
-  if (!it->is_string()) {
-    return field_error(field, "expected an RFC 3339 time");
+  std::int64_t v = it->get<std::int64_t>();
+  return v >= INT32_MIN && v <= INT32_MAX ? std::optional<int>(static_cast<int>(v)) : std::nullopt;
+}
+
+std::optional<std::uint64_t> loose_count(const json& j, const char* field) {
+  auto it = j.find(field);
+  if (it == j.end() || !it->is_number_integer() ||
+      (!it->is_number_unsigned() && it->get<std::int64_t>() < 0)) {
+    return std::nullopt;
   }
-  auto t = parse_time(it->get<std::string>());
-  if (!t) {
-    return field_error(field, t.error().message);
-  }
-  return std::optional<std::int64_t>(*t);
+  return it->get<std::uint64_t>();
 }
 
 template <class T>
-std::optional<T> read_opt(const json& j, const char* field) {
+std::optional<T> loose(const json& j, const char* field) {
   auto it = j.find(field);
-  if (it == j.end() || it->is_null()) {
+  bool fits = it != j.end() && (std::is_same_v<T, bool> ? it->is_boolean() : it->is_string());
+  return fits ? std::optional<T>(it->get<T>()) : std::nullopt;
+}
+
+std::optional<std::int64_t> loose_time(const json& j, const char* field) {
+  auto text = loose<std::string>(j, field);
+  auto t = text ? parse_time(*text) : Result<std::int64_t>(Error{});
+  return t ? std::optional<std::int64_t>(*t) : std::nullopt;
+}
+
+std::vector<std::string> loose_strings(const json& j, const char* field) {
+  std::vector<std::string> out;
+  if (auto it = j.find(field); it != j.end() && it->is_array()) {
+    for (const auto& v : *it) {
+      if (v.is_string()) {
+        out.push_back(v.get<std::string>());
+      }
+    }
+  }
+  return out;
+}
+
+std::optional<CallbackInfo> loose_callback(const json& j) {
+  auto cb = j.find("callback");
+  if (cb == j.end() || !cb->is_object()) {
     return std::nullopt;
   }
-  return it->get<T>();
+  CallbackInfo info;
+  info.url = loose<std::string>(*cb, "url").value_or("");
+  info.state = loose<std::string>(*cb, "state").value_or("pending");
+  info.attempts = loose_int(*cb, "attempts").value_or(0);
+  info.last_status = loose_int(*cb, "last_status");
+  return info;
 }
 
 }  // namespace
 
 Result<Call> call_from_json(const json& j) {
-  if (!j.is_object() || !j.contains("id") || !j.contains("state")) {
+  auto id = j.is_object() ? loose<std::string>(j, "id") : std::nullopt;
+  auto state_name = j.is_object() ? loose<std::string>(j, "state") : std::nullopt;
+  if (!id || !state_name) {
     return make_error(ErrorKind::invalid_input, "not a call object");
   }
-  try {
-    Call c;
-    c.id = j.at("id").get<std::string>();
-    c.function = j.value("function", "");
-    auto state = parse_call_state(j.at("state").get<std::string>());
-    if (!state) {
-      return field_error("state", "unknown state");
-    }
-    c.state = *state;
-    c.attempt = j.value("attempt", 0);
-    c.max_retries = j.value("max_retries", 0);
-    c.exit_code = read_opt<int>(j, "exit_code");
-    c.signal = read_opt<int>(j, "signal");
-    c.error = read_opt<std::string>(j, "error");
-    c.priority = j.value("priority", 0);
-    c.sync = j.value("sync", false);
-    c.key = read_opt<std::string>(j, "key");
-    c.needs = j.value("needs", std::vector<std::string>{});
-    c.input_from = read_opt<std::string>(j, "input_from");
-    for (auto [field, out] : {std::pair{"created_at", &c.created_at}, {"run_at", &c.run_at}}) {
-      auto t = read_time(j, field);
-      if (!t) {
-        return t.error();
-      }
-      *out = t->value_or(0);
-    }
-    auto started = read_time(j, "started_at");
-    auto finished = read_time(j, "finished_at");
-    if (!started || !finished) {
-      return !started ? started.error() : finished.error();
-    }
-    c.started_at = *started;
-    c.finished_at = *finished;
-    if (auto et = read_opt<std::string>(j, "exec_timeout")) {
-      auto d = parse_duration(*et);
-      if (d) {
-        c.exec_timeout = *d;
-      }
-    }
-    c.input_size = j.value("input_size", std::uint64_t{0});
-    c.output_size = j.value("output_size", std::uint64_t{0});
-    c.output_truncated = j.value("output_truncated", false);
-    if (auto cb = j.find("callback"); cb != j.end() && cb->is_object()) {
-      CallbackInfo info;
-      info.url = cb->value("url", "");
-      info.state = cb->value("state", "pending");
-      info.attempts = cb->value("attempts", 0);
-      info.last_status = read_opt<int>(*cb, "last_status");
-      c.callback = info;
-    }
-    return c;
-  } catch (const json::exception& e) {
-    return make_error(ErrorKind::invalid_input, std::string("malformed call: ") + e.what());
+  auto state = parse_call_state(*state_name);
+  if (!state) {
+    return field_error("state", "unknown state '" + state_name->substr(0, 40) + "'");
   }
+  Call c;
+  c.id = *id;
+  c.function = loose<std::string>(j, "function").value_or("");
+  c.state = *state;
+  c.attempt = loose_int(j, "attempt").value_or(0);
+  c.max_retries = loose_int(j, "max_retries").value_or(0);
+  c.exit_code = loose_int(j, "exit_code");
+  c.signal = loose_int(j, "signal");
+  c.error = loose<std::string>(j, "error");
+  c.priority = loose_int(j, "priority").value_or(0);
+  c.sync = loose<bool>(j, "sync").value_or(false);
+  c.key = loose<std::string>(j, "key");
+  c.needs = loose_strings(j, "needs");
+  c.input_from = loose<std::string>(j, "input_from");
+  c.created_at = loose_time(j, "created_at").value_or(0);
+  c.run_at = loose_time(j, "run_at").value_or(0);
+  c.started_at = loose_time(j, "started_at");
+  c.finished_at = loose_time(j, "finished_at");
+  if (auto et = loose<std::string>(j, "exec_timeout")) {
+    if (auto ms = parse_duration_ms(*et)) {
+      c.exec_timeout = Millis(std::min<std::uint64_t>(*ms, k_max_duration.count()));
+    }
+  }
+  c.input_size = loose_count(j, "input_size").value_or(0);
+  c.output_size = loose_count(j, "output_size").value_or(0);
+  c.output_truncated = loose<bool>(j, "output_truncated").value_or(false);
+  c.callback = loose_callback(j);
+  return c;
 }
 
 }  // namespace fnq

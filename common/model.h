@@ -42,8 +42,12 @@ struct Function {
   std::optional<std::string> callback_url;
 };
 
-// Validates every field; errors name the field ("exec_timeout: ...").
+// Validates every field and its range (common/ranges.h); errors name the
+// field ("exec_timeout: ...").
 Result<Function> function_from_json(const json& j);
+// As above, for a definition fnqd stored itself: values out of range (stored
+// before the ranges held) are brought to the nearest bound, not refused.
+Result<Function> stored_function_from_json(const json& j);
 json to_json(const Function& f);
 
 struct CallbackInfo {
@@ -92,7 +96,9 @@ struct Call {
 std::optional<std::int64_t> duration_ms(const Call& c);
 // The API form of SPEC §1 (times as RFC 3339, duration_ms derived).
 json to_json(const Call& c);
-// The client reads calls back from the API form.
+// The client reads calls back from the API form. Only id and state are
+// required; any other field of another type or out of range (as an older
+// fnqd could send) reads as absent.
 Result<Call> call_from_json(const json& j);
 
 }  // namespace fnq

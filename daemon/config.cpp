@@ -69,6 +69,15 @@ Status set_size(const std::string& flag, const std::string& text, std::uint64_t*
   return {};
 }
 
+Status check_range(const std::string& flag, int value, IntRange range) {
+  if (!range.contains(value)) {
+    return make_error(ErrorKind::invalid_input, flag + ": " + std::to_string(value) +
+                                                    " is out of range (expected " +
+                                                    range_text(range) + ")");
+  }
+  return {};
+}
+
 Status parse_listen(const std::string& text, DaemonConfig* c) {
   auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) {
@@ -122,9 +131,10 @@ Status finish_config(const RawArgs& raw, DaemonConfig* c) {
   FNQ_TRY(set_duration("--callback-backoff", raw.callback_backoff, &c->callback_backoff));
   FNQ_TRY(set_size("--max-body", raw.max_body, &c->max_body));
   FNQ_TRY(set_size("--max-output", raw.max_output, &c->max_output));
-  if (c->max_inflight < 1 || c->http_threads < 8) {
-    return make_error(ErrorKind::invalid_input, "--max-inflight must be >= 1 and --http-threads >= 8");
-  }
+  FNQ_TRY(check_range("--max-inflight", c->max_inflight, k_max_inflight_range));
+  FNQ_TRY(check_range("--http-threads", c->http_threads, k_http_threads_range));
+  FNQ_TRY(check_range("--max-retries", c->max_retries, k_max_retries_range));
+  FNQ_TRY(check_range("--callback-attempts", c->callback_attempts, k_callback_attempts_range));
   return {};
 }
 
@@ -157,7 +167,8 @@ Result<ParsedArgs> parse_daemon_args(int argc, const char* const* argv) {
   add(app, "--read-timeout", raw.read_timeout,
       "longest time to read one HTTP request, headers and body, from its first byte (0: none)")->type_name("D");
   add(app, "--write-timeout", raw.write_timeout,
-      "longest time to write one response; also how long /function/ waits before 202")->type_name("D");
+      "longest time to write one response, and the longest a long poll or /function/\n"
+      "waits before answering (0: no limit)")->type_name("D");
   add(app, "--exec-timeout", raw.exec_timeout, "default hard limit of one attempt (0: none)")->type_name("D");
   add(app, "--kill-grace", raw.kill_grace, "time between SIGTERM and SIGKILL")->type_name("D");
   add(app, "--max-body", raw.max_body, "largest request body, chunked or not (larger: 413)")->type_name("SIZE");
@@ -165,7 +176,7 @@ Result<ParsedArgs> parse_daemon_args(int argc, const char* const* argv) {
   add(app, "--retry-backoff", raw.retry_backoff, "default first retry delay (doubles each attempt)")->type_name("D");
   add(app, "--retry-backoff-max", raw.retry_backoff_max, "cap of one retry delay")->type_name("D");
   app.add_option("--max-retries", c.max_retries, "default retries of a failed attempt")
-      ->envname("FNQ_MAX_RETRIES")->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->envname("FNQ_MAX_RETRIES")->capture_default_str();
   add(app, "--retention", raw.retention, "age at which finished calls are pruned")->type_name("D");
   add(app, "--shutdown-grace", raw.shutdown_grace, "how long running calls may finish on SIGTERM")->type_name("D");
   add(app, "--sync", raw.sync, "full|normal: SQLite durability of acknowledged writes")->type_name("MODE");
@@ -176,7 +187,7 @@ Result<ParsedArgs> parse_daemon_args(int argc, const char* const* argv) {
                  "hosts callbacks may be sent to (repeatable; default: any)")
       ->envname("FNQ_CALLBACK_ALLOW")->delimiter(',');
   app.add_option("--callback-attempts", c.callback_attempts, "deliveries tried per callback")
-      ->envname("FNQ_CALLBACK_ATTEMPTS")->capture_default_str()->check(CLI::PositiveNumber);
+      ->envname("FNQ_CALLBACK_ATTEMPTS")->capture_default_str();
   add(app, "--callback-backoff", raw.callback_backoff, "first callback retry delay (doubles)")->type_name("D");
   try {
     app.parse(argc, argv);

@@ -5,6 +5,7 @@
 
 #include "common/ids.h"
 #include "common/timeutil.h"
+#include "common/units.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/orphans.h"
@@ -405,8 +406,10 @@ void Scheduler::start_attempt(const ClaimedCall& claimed, const Function& f) {
   req.env = build_env(call, f);
   req.workdir = f.workdir;
   req.input = claimed.input;
-  req.exec_timeout = call.exec_timeout.value_or(f.exec_timeout.value_or(m_config.exec_timeout));
-  req.kill_grace = f.kill_grace.value_or(m_config.kill_grace);
+  // Clamped: a call stored before ranges were checked may hold any value.
+  req.exec_timeout = clamp_duration(
+      call.exec_timeout.value_or(f.exec_timeout.value_or(m_config.exec_timeout)));
+  req.kill_grace = clamp_duration(f.kill_grace.value_or(m_config.kill_grace));
   req.max_output = f.max_output.value_or(m_config.max_output);
   log_line("call " + call.id + " " + call.function + " attempt " + std::to_string(call.attempt) +
            " started");

@@ -2,6 +2,7 @@
 #include <malloc.h>
 
 #include "common/encoding.h"
+#include "common/json_fields.h"
 #include "common/timeutil.h"
 #include "daemon/api/context.h"
 #include "daemon/callbacks.h"
@@ -13,6 +14,7 @@ namespace {
 
 constexpr int k_max_batch = 1'000'000;
 constexpr int k_max_list = 1000;
+constexpr Millis k_default_await{30'000};
 
 // A batch submitted at once past this size gives its memory back (below).
 constexpr std::size_t k_trim_after_batch = 10'000;
@@ -168,6 +170,7 @@ Status add_output(ApiContext& ctx, const Call& c, json& j, std::uint64_t& budget
   return {};
 }
 
+// {"ids": [...], "timeout": D, "output": bool}
 Status post_await(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   auto body = parse_json_body(req);
   if (!body) {
@@ -177,6 +180,12 @@ Status post_await(ApiContext& ctx, const httplib::Request& req, httplib::Respons
   if (!body->is_object() || ids_json == body->end() || !ids_json->is_array()) {
     return make_error(ErrorKind::invalid_input, "ids: required, an array of call ids");
   }
+  FNQ_TRY(check_known_fields(*body, {"ids", "timeout", "output"}));
+  std::optional<Millis> timeout;
+  std::optional<bool> output;
+  FNQ_TRY(read_duration(*body, "timeout", &timeout));
+  FNQ_TRY(read_bool(*body, "output", &output));
+  bool with_output = output.value_or(false);
   std::vector<std::string> ids;
   for (const auto& v : *ids_json) {
     if (!v.is_string()) {
@@ -188,16 +197,7 @@ Status post_await(ApiContext& ctx, const httplib::Request& req, httplib::Respons
     }
     ids.push_back(*id);
   }
-  Millis timeout{30'000};
-  if (auto t = body->find("timeout"); t != body->end() && !t->is_null()) {
-    auto d = duration_from_json(*t, "timeout");
-    if (!d) {
-      return d.error();
-    }
-    timeout = *d;
-  }
-  bool with_output = body->value("output", false);
-  auto calls = wait_for_calls(ctx, ids, long_poll_wait(ctx, timeout));
+  auto calls = wait_for_calls(ctx, ids, long_poll_wait(ctx, timeout.value_or(k_default_await)));
   if (!calls) {
     return calls.error();
   }
@@ -297,15 +297,15 @@ Status post_prune(ApiContext& ctx, const httplib::Request& req, httplib::Respons
     if (!body) {
       return body.error();
     }
-    if (auto o = body->find("older_than"); body->is_object() && o != body->end() && !o->is_null()) {
-      auto d = duration_from_json(*o, "older_than");
-      if (!d) {
-        return d.error();
-      }
-      older_than = *d;
+    if (!body->is_object()) {
+      return make_error(ErrorKind::invalid_input, "expected a JSON object like {\"older_than\": \"7d\"}");
     }
+    FNQ_TRY(check_known_fields(*body, {"older_than"}));
+    std::optional<Millis> given;
+    FNQ_TRY(read_duration(*body, "older_than", &given));
+    older_than = given.value_or(older_than);
   }
-  std::int64_t cut = now_ms() - older_than.count();
+  std::int64_t cut = time_before(now_ms(), older_than);
   std::int64_t total = 0;
   for (;;) {
     auto n = ctx.store.prune(cut, 1000);

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/ranges.h"
 #include "common/timeutil.h"
 #include "daemon/api/context.h"
 #include "daemon/log.h"
@@ -43,11 +44,17 @@ Result<SubmitRequest> call_from_request(ApiContext& ctx, const httplib::Request&
   }
   if (auto v = header("X-Fnq-Priority"); !v.empty()) {
     try {
+      // Read wide; the JSON reader checks the range and names it.
       std::size_t used = 0;
-      body["priority"] = std::stoi(v, &used);
+      body["priority"] = std::stoll(v, &used);
       if (used != v.size()) {
         throw std::invalid_argument(v);
       }
+    } catch (const std::out_of_range&) {
+      return make_error(ErrorKind::invalid_input, "X-Fnq-Priority: expected an integer from " +
+                                                      std::to_string(k_priority_range.min) + " to " +
+                                                      std::to_string(k_priority_range.max) + ", got '" +
+                                                      v + "'");
     } catch (const std::exception&) {
       return make_error(ErrorKind::invalid_input, "X-Fnq-Priority: expected an integer, got '" + v + "'");
     }

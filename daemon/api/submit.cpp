@@ -6,6 +6,7 @@
 
 #include "common/encoding.h"
 #include "common/ids.h"
+#include "common/json_fields.h"
 #include "common/timeutil.h"
 #include "daemon/api/context.h"
 #include "daemon/callbacks.h"
@@ -14,10 +15,6 @@
 namespace fnq {
 
 namespace {
-
-Error field_error(const std::string& field, const std::string& why) {
-  return make_error(ErrorKind::invalid_input, field + ": " + why);
-}
 
 Status read_input(const json& body, NewCall* nc) {
   auto text = body.find("input");
@@ -40,74 +37,41 @@ Status read_input(const json& body, NewCall* nc) {
   return {};
 }
 
-Result<std::optional<std::string>> read_opt_string(const json& body, const char* field) {
-  auto it = body.find(field);
-  if (it == body.end() || it->is_null()) {
-    return std::optional<std::string>();
-  }
-  if (!it->is_string()) {
-    return field_error(field, "expected a string");
-  }
-  return std::optional<std::string>(it->get<std::string>());
-}
-
+// delay or run_at, each in its range (common/ranges.h): run_at within
+// k_max_duration of now, so every later sum on it stays in range.
 Status read_schedule(const json& body, SubmitRequest* out) {
   Call& c = out->new_call.call;
-  auto delay = body.find("delay");
-  auto run_at = body.find("run_at");
-  bool has_delay = delay != body.end() && !delay->is_null();
-  bool has_run_at = run_at != body.end() && !run_at->is_null();
-  if (has_delay && has_run_at) {
+  std::optional<Millis> delay;
+  std::optional<std::int64_t> run_at;
+  FNQ_TRY(read_duration(body, "delay", &delay));
+  FNQ_TRY(read_time(body, "run_at", &run_at));
+  if (delay && run_at) {
     return field_error("delay", "give delay or run_at, not both");
   }
-  if (has_delay) {
-    auto d = duration_from_json(*delay, "delay");
-    if (!d) {
-      return d.error();
+  if (delay) {
+    out->delay = *delay;
+    c.run_at = time_after(c.created_at, *delay);
+  } else if (run_at) {
+    auto check = check_run_at(*run_at, c.created_at, body.at("run_at").get<std::string>());
+    if (!check) {
+      return field_error("run_at", check.error().message);
     }
-    out->delay = *d;
-    c.run_at = c.created_at + d->count();
-  } else if (has_run_at) {
-    if (!run_at->is_string()) {
-      return field_error("run_at", "expected an RFC 3339 time");
-    }
-    auto t = parse_time(run_at->get<std::string>());
-    if (!t) {
-      return field_error("run_at", t.error().message);
-    }
-    c.run_at = *t;
+    c.run_at = *run_at;
   }
   return {};
 }
 
 Status read_options(const json& body, Call* c) {
-  if (auto p = body.find("priority"); p != body.end() && !p->is_null()) {
-    if (!p->is_number_integer() || std::abs(p->get<std::int64_t>()) > 1'000'000'000) {
-      return field_error("priority", "expected an integer");
-    }
-    c->priority = p->get<int>();
-  }
-  if (auto s = body.find("sync"); s != body.end() && !s->is_null()) {
-    if (!s->is_boolean()) {
-      return field_error("sync", "expected true or false");
-    }
-    c->sync = s->get<bool>();
-  }
-  if (auto m = body.find("max_retries"); m != body.end() && !m->is_null()) {
-    if (!m->is_number_integer() || m->get<std::int64_t>() < 0 || m->get<std::int64_t>() > 1000) {
-      return field_error("max_retries", "expected an integer from 0 to 1000");
-    }
-    c->max_retries = m->get<int>();
-  } else {
-    c->max_retries = -1;  // resolved from the function or the daemon later
-  }
-  if (auto e = body.find("exec_timeout"); e != body.end() && !e->is_null()) {
-    auto d = duration_from_json(*e, "exec_timeout");
-    if (!d) {
-      return d.error();
-    }
-    c->exec_timeout = *d;
-  }
+  std::optional<int> priority;
+  std::optional<bool> sync;
+  std::optional<int> max_retries;
+  FNQ_TRY(read_int(body, "priority", k_priority_range, &priority));
+  FNQ_TRY(read_bool(body, "sync", &sync));
+  FNQ_TRY(read_int(body, "max_retries", k_max_retries_range, &max_retries));
+  FNQ_TRY(read_duration(body, "exec_timeout", &c->exec_timeout));
+  c->priority = priority.value_or(0);
+  c->sync = sync.value_or(false);
+  c->max_retries = max_retries.value_or(-1);  // -1: from the function or the daemon, later
   if (auto h = body.find("headers"); h != body.end() && !h->is_null()) {
     if (!h->is_object()) {
       return field_error("headers", "expected an object of strings");
@@ -138,12 +102,10 @@ Status read_dependencies(ApiContext& ctx, const json& body, Call* c) {
       c->needs.push_back(*full);
     }
   }
-  auto from = read_opt_string(body, "input_from");
-  if (!from) {
-    return from.error();
-  }
-  if (*from) {
-    auto full = resolve_call_id(ctx.store, **from);
+  std::optional<std::string> from;
+  FNQ_TRY(read_string(body, "input_from", &from));
+  if (from) {
+    auto full = resolve_call_id(ctx.store, *from);
     if (!full) {
       return make_error(full.error().kind, "input_from: " + full.error().message);
     }
@@ -171,25 +133,15 @@ void drop_private_headers(RequestInfo& request) {
           h.end());
 }
 
-const char* k_call_fields[] = {"function", "input",       "input_base64", "priority", "delay",
-                               "run_at",   "needs",       "input_from",   "key",      "callback_url",
-                               "exec_timeout", "max_retries", "headers",  "sync"};
-
 }  // namespace
 
 Result<SubmitRequest> submit_request_from_json(ApiContext& ctx, const json& body) {
   if (!body.is_object()) {
     return make_error(ErrorKind::invalid_input, "expected a JSON object describing the call");
   }
-  for (const auto& [key, value] : body.items()) {
-    bool known = false;
-    for (const char* f : k_call_fields) {
-      known = known || key == f;
-    }
-    if (!known) {
-      return field_error(key, "unknown field");
-    }
-  }
+  FNQ_TRY(check_known_fields(body, {"function", "input", "input_base64", "priority", "delay",
+                                    "run_at", "needs", "input_from", "key", "callback_url",
+                                    "exec_timeout", "max_retries", "headers", "sync"}));
   SubmitRequest out;
   Call& c = out.new_call.call;
   auto fn = body.find("function");
@@ -203,14 +155,11 @@ Result<SubmitRequest> submit_request_from_json(ApiContext& ctx, const json& body
   FNQ_TRY(read_schedule(body, &out));
   FNQ_TRY(read_options(body, &c));
   FNQ_TRY(read_dependencies(ctx, body, &c));
-  auto key = read_opt_string(body, "key");
-  auto cb = read_opt_string(body, "callback_url");
-  if (!key || !cb) {
-    return !key ? key.error() : cb.error();
-  }
-  c.key = *key;
-  if (*cb) {
-    c.callback = CallbackInfo{**cb, "pending", 0, std::nullopt};
+  std::optional<std::string> cb;
+  FNQ_TRY(read_string(body, "key", &c.key));
+  FNQ_TRY(read_string(body, "callback_url", &cb));
+  if (cb) {
+    c.callback = CallbackInfo{*cb, "pending", 0, std::nullopt};
   }
   return out;
 }

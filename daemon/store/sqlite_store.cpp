@@ -21,7 +21,7 @@ Result<Function> parse_definition(const std::string& name, const std::string& te
   if (j.is_discarded()) {
     return make_error(ErrorKind::io, "stored definition of function '" + name + "' is not JSON");
   }
-  auto f = function_from_json(j);
+  auto f = stored_function_from_json(j);
   if (!f.ok()) {
     return make_error(ErrorKind::io, "stored definition of function '" + name +
                                          "' is invalid: " + f.error().message);

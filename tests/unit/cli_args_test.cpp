@@ -88,6 +88,40 @@ TEST(CliDurationOption, ParsesOrNamesTheOption) {
   EXPECT_FALSE(parse_size_option("--max-output", std::string("lots")).ok());
 }
 
+TEST(CliRanges, OutOfRangeIsBadInputWithTheRange) {
+  EXPECT_EQ(**parse_duration_option("--delay", std::string("3650d")), k_max_duration);
+  for (const char* out : {"3651d", "106751991167d", "99999999999999999999d"}) {
+    auto d = parse_duration_option("--delay", std::string(out));
+    ASSERT_FALSE(d.ok()) << out;
+    EXPECT_EQ(d.failure().exit_code, 65);
+    EXPECT_EQ(format_failure(d.failure()), std::string("fnq: error: --delay: '") + out +
+                                               "' is out of range (durations are 0 to 3650d)");
+  }
+  auto size = parse_size_option("--max-output", std::string("2TiB"));
+  ASSERT_FALSE(size.ok());
+  EXPECT_EQ(size.failure().exit_code, 65);
+  EXPECT_NE(size.failure().why.find("sizes are 0 to 1TiB"), std::string::npos);
+  EXPECT_FALSE(check_int_option("--priority", 1'000'000'000, k_priority_range));
+  EXPECT_FALSE(check_int_option("--priority", std::nullopt, k_priority_range));
+  auto prio = check_int_option("--priority", 1'000'000'001, k_priority_range);
+  ASSERT_TRUE(prio);
+  EXPECT_EQ(prio->exit_code, 65);
+  EXPECT_EQ(format_failure(*prio), "fnq: error: --priority: 1000000001 is out of range "
+                                   "(expected an integer from -1000000000 to 1000000000)");
+}
+
+TEST(CliRanges, AtMustBeARealDateWithinTheRunAtRange) {
+  std::int64_t now = 1'795'428'000'000;  // 2026-11-23T10:00:00Z
+  EXPECT_EQ(*parse_at_option("--at", "2026-11-23T11:00:00+01:00", now), now);
+  EXPECT_EQ(parse_at_option("--at", "tomorrow", now).failure().exit_code, 64);
+  for (const char* bad : {"2027-02-30T00:00:00Z", "2027-01-01T10:00:00+99:99",
+                          "2027-01-01T24:00:00Z", "2040-01-01T00:00:00Z", "1970-01-01T00:00:00Z"}) {
+    auto t = parse_at_option("--at", bad, now);
+    ASSERT_FALSE(t.ok()) << bad;
+    EXPECT_EQ(t.failure().exit_code, 65) << bad;
+  }
+}
+
 TEST(CliFunctionName, InvalidIsBadInput) {
   EXPECT_FALSE(check_function_name("resize").has_value());
   EXPECT_FALSE(check_function_name("img.thumb-2_x").has_value());

@@ -227,7 +227,10 @@ TEST(CliSubmitRequest, RefusedCombinationsAndValues) {
   EXPECT_EQ(code(o), 64);
   o = submit_options("resize");
   o.retries = -1;
-  EXPECT_EQ(code(o), 64);
+  EXPECT_EQ(code(o), 65);  // out of its range (0 to 1000), not malformed
+  o = submit_options("resize");
+  o.priority = 1'000'000'001;
+  EXPECT_EQ(code(o), 65);
   o = submit_options("resize");
   o.headers = {"nocolon"};
   EXPECT_EQ(code(o), 64);

@@ -80,3 +80,57 @@ TEST(DaemonConfigFile, AMisspeltSettingIsAnError) {
 
 }  // namespace
 }  // namespace fnq
+
+namespace fnq {
+namespace {
+
+TEST(DaemonConfigRanges, DurationFlagsAreWithin3650Days) {
+  for (const char* flag : {"--read-timeout", "--write-timeout", "--exec-timeout", "--kill-grace",
+                           "--retry-backoff", "--retry-backoff-max", "--retention",
+                           "--shutdown-grace", "--callback-backoff"}) {
+    auto ok = parse({flag, "3650d"});
+    EXPECT_TRUE(ok) << flag << ": " << ok.error().message;
+    for (const char* out : {"3651d", "106751991167d", "99999999999999999999d"}) {
+      auto refused = parse({flag, out});
+      ASSERT_FALSE(refused) << flag << " " << out;
+      EXPECT_EQ(refused.error().message, std::string(flag) + ": '" + out +
+                                             "' is out of range (durations are 0 to 3650d)");
+    }
+  }
+}
+
+TEST(DaemonConfigRanges, SizesAndCountsHaveTheirRanges) {
+  EXPECT_TRUE(parse({"--max-output", "1TiB"}));
+  EXPECT_FALSE(parse({"--max-body", "1025GiB"}));
+  EXPECT_TRUE(parse({"--max-retries", "1000"}));
+  struct Case {
+    const char* flag;
+    const char* value;
+    const char* range;
+  } cases[] = {
+      {"--max-retries", "1001", "from 0 to 1000"},       {"--max-retries", "-1", "from 0 to 1000"},
+      {"--max-inflight", "0", "from 1 to 10000"},        {"--max-inflight", "10001", "from 1 to 10000"},
+      {"--http-threads", "7", "from 8 to 10000"},        {"--callback-attempts", "0", "from 1 to 100"},
+  };
+  for (const auto& c : cases) {
+    auto refused = parse({c.flag, c.value});
+    ASSERT_FALSE(refused) << c.flag << " " << c.value;
+    EXPECT_EQ(refused.error().message, std::string(c.flag) + ": " + c.value +
+                                           " is out of range (expected " + c.range + ")");
+  }
+}
+
+TEST(DaemonConfigRanges, TheConfigFileIsCheckedAlike) {
+  test::TempDir dir;
+  test::write_file(dir.file("fnqd.toml"), "kill-grace = \"106751991167d\"\n");
+  std::string path = dir.file("fnqd.toml");
+  std::vector<const char*> args = {"fnqd", "--config", path.c_str()};
+  auto parsed = parse_daemon_args(static_cast<int>(args.size()), args.data());
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.error().message.find("--kill-grace: '106751991167d' is out of range"),
+            std::string::npos)
+      << parsed.error().message;
+}
+
+}  // namespace
+}  // namespace fnq
