@@ -40,7 +40,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$build/corpus/$t"
   log="$build/fuzz_$t.log"
   echo "fuzzing $t for ${seconds}s" >&2
-  if ! "$build/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
+  if ! "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
       -dict="tests/fuzz/dict/$t.dict" -artifact_prefix="$build/crashes/$t-" \
       "$build/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1; then
     echo "fuzz_$t failed: see $log and $build/crashes/" >&2

@@ -208,7 +208,7 @@ TEST_F(CrashLoadTest, NothingAcknowledgedIsLostAcrossKills) {
   // A kill interrupts at most --max-inflight running calls, each costing one
   // attempt; nothing else fails this function.
   EXPECT_LE(extra_attempts, rounds * k_max_inflight);
-  std::cout << "crash-load: " << rounds << " kills, " << acked.attempts << " submits sent, "
+  std::cout << "crash-load: " << rounds << " kills, " << acked.attempts << " submits tried, "
             << acked_ids.size() << " acknowledged, " << calls.size() << " calls stored, "
             << lines << " runs logged, " << extra_attempts
             << " attempts repeated after a kill, 0 lost" << std::endl;
