@@ -5,34 +5,11 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <set>
 
+#include "daemon/exec/escapes.h"
+
 namespace fnq {
-
-namespace {
-
-// The value of FNQ_CALL_ID in /proc/PID/environ, or "" if absent or unreadable.
-std::string call_id_of(const std::string& pid) {
-  std::ifstream in("/proc/" + pid + "/environ", std::ios::binary);
-  std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::string key = "FNQ_CALL_ID=";
-  std::size_t pos = 0;
-  while (pos < env.size()) {
-    std::size_t end = env.find('\0', pos);
-    if (end == std::string::npos) {
-      end = env.size();
-    }
-    if (env.compare(pos, key.size(), key) == 0) {
-      return env.substr(pos + key.size(), end - pos - key.size());
-    }
-    pos = end + 1;
-  }
-  return {};
-}
-
-}  // namespace
 
 int kill_orphaned_processes(const std::vector<std::string>& call_ids) {
   if (call_ids.empty()) {
@@ -50,7 +27,7 @@ int kill_orphaned_processes(const std::vector<std::string>& call_ids) {
     if (pid <= 1 || pid == getpid()) {
       continue;
     }
-    if (wanted.count(call_id_of(e->d_name)) == 0) {
+    if (wanted.count(process_call_id(pid)) == 0) {
       continue;
     }
     ++found;

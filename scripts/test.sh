@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, builds fnq under AddressSanitizer + UndefinedBehaviorSanitizer with
-# warnings as errors, and runs every unit and integration test.
+# warnings as errors, and runs every unit and integration test and replays the
+# fuzz corpora; then runs the threaded tests again under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -11,3 +12,16 @@ cmake --build "$build"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 ctest --test-dir "$build" --output-on-failure -j "$(nproc)"
+
+# Then the store, executor, daemon and integration tests again under
+# ThreadSanitizer, in a second build (FNQ_TSAN=0 skips it). The CLI and
+# common tests run single-threaded code: TSan would add nothing there.
+if [ "${FNQ_TSAN:-1}" = 1 ]; then
+  tsan=${FNQ_TSAN_BUILD_DIR:-build-tsan}
+  cmake -S . -B "$tsan" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+    -DFNQ_SANITIZE=thread -DFNQ_WERROR=ON >/dev/null
+  cmake --build "$tsan" --target fnq fnqd fnq_store_test fnq_exec_test fnq_daemon_test fnq_integration_test
+  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+  # The binaries not built above appear as *_NOT_BUILT tests; skip them.
+  ctest --test-dir "$tsan" --output-on-failure -j "$(nproc)" -E '_NOT_BUILT' -LE fuzz
+fi

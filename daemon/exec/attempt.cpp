@@ -9,6 +9,7 @@
 
 #include "common/timeutil.h"
 #include "common/units.h"
+#include "daemon/exec/escapes.h"
 
 namespace fnq {
 namespace {
@@ -149,6 +150,8 @@ void Attempt::read_from(Fd& fd, Channel channel) {
 void Attempt::on_exit() {
   m_epoll.remove(m_child.pidfd());
   m_wait_status = m_child.reap_exited();
+  // What left the group (setsid, a double fork) must not outlive the call either.
+  kill_escaped_processes(m_request.call_id);
   m_exec_deadline.reset();
   m_kill_deadline.reset();
   close_watched(m_stdin);
