@@ -29,12 +29,13 @@ TEST_F(SemanticsScheduleTest, DelayedCallWaitsThenRuns) {
 TEST_F(SemanticsScheduleTest, CallAtATimeWaitsThenRuns) {
   start_daemon();
   add_function("echo", {"cat"});
-  std::int64_t at = now_ms() + 2000;
+  // Far enough ahead that a slow submit on a loaded machine still finds it waiting.
+  std::int64_t at = now_ms() + 5000;
   std::string id = submit("echo", {"--at", format_time(at), "-d", "on time"});
   json call = call_json(id);
   EXPECT_EQ(call["state"], "waiting");
   EXPECT_EQ(time_ms(call, "run_at"), at) << call.dump();
-  ASSERT_TRUE(wait_for_state(id, "succeeded", std::chrono::seconds(15)));
+  ASSERT_TRUE(wait_for_state(id, "succeeded", std::chrono::seconds(30)));
   EXPECT_GE(time_ms(call_json(id), "started_at"), at);
 }
 
