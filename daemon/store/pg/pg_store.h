@@ -1,0 +1,101 @@
+#pragma once
+// The PostgreSQL implementation of Store. Every operation is one
+// transaction on a pooled connection (PostgreSQL commits concurrent
+// transactions together, so there is no writer thread); one that hits a
+// deadlock or serialization failure is run again.
+//
+// Concurrency with other hosts is settled by row locks: a claim takes queued
+// rows with FOR UPDATE SKIP LOCKED; every outcome is applied only if the
+// call is still running that attempt on this host; a write that depends on
+// another call's state (needs, cancel, retry) locks that row first.
+//
+// Source files: pg_store.cpp (opening, functions, hosts), pg_store_calls.cpp
+// (submit and reads), pg_store_sched.cpp (promote, claim, finish, requeue,
+// recovery), pg_store_admin.cpp (cancel, retry, prune, callbacks, stats,
+// delete_function), pg_rows.cpp (call rows, blobs, dependents).
+#include <memory>
+#include <utility>
+
+#include "daemon/store/pg/pg_pool.h"
+#include "daemon/store/pg_store.h"
+
+namespace fnq {
+
+class PgStore final : public Store {
+ public:
+  PgStore(const PgOptions& opts);
+  ~PgStore() override;
+
+  Result<std::vector<Function>> list_functions() override;
+  Result<Function> get_function(const std::string& name) override;
+  Result<bool> put_function(const Function& f) override;
+  Result<DeleteResult> delete_function(const std::string& name, bool force,
+                                       std::int64_t now) override;
+
+  Result<std::vector<SubmitResult>> submit(std::vector<NewCall> calls) override;
+  Result<Call> get_call(const std::string& id) override;
+  Result<std::vector<Call>> get_calls(const std::vector<std::string>& ids) override;
+  Result<std::vector<std::string>> find_ids(const std::string& prefix, int limit) override;
+  Result<std::string> get_output(const std::string& id) override;
+  Result<std::string> get_stderr(const std::string& id) override;
+  Result<std::string> get_input(const std::string& id) override;
+  Result<std::vector<Call>> list_calls(const CallFilter& filter) override;
+
+  Result<std::optional<std::int64_t>> promote_due(std::int64_t now) override;
+  Result<std::vector<ClaimedCall>> claim(std::int64_t now, int limit,
+                                         const std::vector<std::string>& saturated) override;
+  Result<std::vector<FinishResult>> finish(const std::vector<AttemptOutcome>& outcomes) override;
+  Result<FinishAndClaim> finish_and_claim(const std::vector<AttemptOutcome>& outcomes,
+                                          std::int64_t now, int limit,
+                                          const std::vector<std::string>& saturated) override;
+  Status requeue(const std::string& id, int attempt) override;
+  Result<CancelResult> cancel(const std::string& id, std::int64_t now,
+                              std::vector<std::string>* terminal_ids) override;
+  Result<Call> retry(const std::string& id, std::int64_t now) override;
+  Result<RecoveryReport> recover_interrupted(std::int64_t now) override;
+  Result<int> prune(std::int64_t before, int batch) override;
+
+  Result<std::vector<CallbackJob>> due_callbacks(std::int64_t now, int limit) override;
+  Result<std::optional<std::int64_t>> next_callback_at() override;
+  Status record_callback(const std::string& id, const std::string& state, int attempts,
+                         std::optional<int> last_status, std::int64_t next_at) override;
+
+  Result<StoreStats> stats() override;
+  Result<std::int64_t> count_in_state(CallState state) override;
+
+  // Writes this host's row (started now) and takes a heartbeat.
+  Status register_host();
+
+ private:
+  // Runs fn(pg::Connection&) -> Result<T> outside a transaction.
+  template <class T, class F>
+  Result<T> read(F&& fn) {
+    FNQ_TRY_ASSIGN(auto lease, m_pool.acquire());
+    return fn(lease.conn());
+  }
+  // Runs fn(pg::Connection&) -> Result<T> in one transaction, again after a
+  // deadlock or serialization failure.
+  template <class T, class F>
+  Result<T> write(F&& fn) {
+    constexpr int k_tries = 5;
+    for (int attempt = 1;; ++attempt) {
+      FNQ_TRY_ASSIGN(auto lease, m_pool.acquire());
+      pg::Connection& conn = lease.conn();
+      pg::Transaction tx(conn);
+      FNQ_TRY(tx.status());
+      Result<T> result = fn(conn);
+      Status committed = result.ok() ? tx.commit() : Status(result.error());
+      if (committed.ok()) {
+        return result;
+      }
+      if (!conn.last_error_retryable() || attempt == k_tries) {
+        return committed.error();
+      }
+    }
+  }
+
+  std::string m_host;
+  pg::Pool m_pool;
+};
+
+}  // namespace fnq
