@@ -48,7 +48,10 @@ CREATE TABLE calls (
   request              TEXT,
   -- The host running the current attempt (NULL unless running): an outcome
   -- is applied only by this host for this attempt.
-  host                 TEXT
+  host                 TEXT,
+  -- A cancel asked (on any host) while the call was running: the host
+  -- running it sees this and stops the process.
+  cancel_requested     SMALLINT NOT NULL DEFAULT 0
 );
 
 CREATE TABLE call_blobs (
@@ -70,6 +73,14 @@ CREATE TABLE hosts (
   name         TEXT COLLATE "C" PRIMARY KEY,
   started_at   BIGINT NOT NULL,
   heartbeat_at BIGINT NOT NULL
+);
+
+-- The host that runs cluster-wide maintenance (rescue), while expires_at
+-- is in the future; it renews the row at each pass.
+CREATE TABLE cluster_leader (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  host       TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
 );
 
 CREATE INDEX calls_claim ON calls (sync DESC, priority DESC, run_at, id) WHERE state = 'queued';

@@ -27,7 +27,7 @@ Result<Function> parse_definition(const std::string& name, const std::string& te
 
 bool postgresql_compiled_in() { return true; }
 
-Result<std::unique_ptr<Store>> open_postgresql_store(const PgOptions& opts) {
+Result<std::unique_ptr<ClusterStore>> open_postgresql_store(const PgOptions& opts) {
   if (opts.host.empty()) {
     return make_error(ErrorKind::invalid_input, "no host name given for the PostgreSQL store");
   }
@@ -37,7 +37,7 @@ Result<std::unique_ptr<Store>> open_postgresql_store(const PgOptions& opts) {
   }
   auto store = std::make_unique<PgStore>(opts);
   FNQ_TRY(store->register_host());
-  return std::unique_ptr<Store>(std::move(store));
+  return std::unique_ptr<ClusterStore>(std::move(store));
 }
 
 PgStore::PgStore(const PgOptions& opts)
@@ -103,6 +103,7 @@ Result<bool> PgStore::put_function(const Function& f) {
                   "definition = excluded.definition, concurrency = excluded.concurrency, "
                   "updated_at = excluded.updated_at RETURNING (xmax = 0)",
                   pg::Params().add(f.name).add(definition).add(concurrency).add(now)));
+    FNQ_TRY(notify(conn, 'f'));
     return res.rows() == 1 && res.text(0, 0) == "t";
   });
 }

@@ -12,8 +12,18 @@
 // Source files: pg_store.cpp (opening, functions, hosts), pg_store_calls.cpp
 // (submit and reads), pg_store_sched.cpp (promote, claim, finish, requeue,
 // recovery), pg_store_admin.cpp (cancel, retry, prune, callbacks, stats,
-// delete_function), pg_rows.cpp (call rows, blobs, dependents).
+// delete_function), pg_store_cluster.cpp (heartbeat, leader, rescue,
+// lost calls, notifications), pg_rows.cpp (call rows, blobs, dependents).
+//
+// Notifications: a transaction that makes work runnable or calls terminal
+// sends one NOTIFY on channel "fnq" (never one per row: NOTIFY serialises
+// commits), "HOST\nKIND\nIDS": kind q (new work; from submits at most once
+// per 50 ms per host), t (these calls are terminal: space-separated ids, or
+// * when too many), c (a cancel of a running call), f (functions changed).
+#include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <utility>
 
 #include "daemon/store/pg/pg_pool.h"
@@ -21,7 +31,7 @@
 
 namespace fnq {
 
-class PgStore final : public Store {
+class PgStore final : public ClusterStore {
  public:
   PgStore(const PgOptions& opts);
   ~PgStore() override;
@@ -63,6 +73,11 @@ class PgStore final : public Store {
   Result<StoreStats> stats() override;
   Result<std::int64_t> count_in_state(CallState state) override;
 
+  Result<RecoveryReport> maintain(Millis lease) override;
+  Result<std::vector<std::string>> calls_to_stop() override;
+  Result<std::vector<std::string>> terminal_among(const std::vector<std::string>& ids) override;
+  Result<Notification> wait_for_notification(Millis timeout) override;
+
   // Writes this host's row (started now) and takes a heartbeat.
   Status register_host();
 
@@ -94,8 +109,24 @@ class PgStore final : public Store {
     }
   }
 
+  // NOTIFY in the current transaction (kinds: see the top of this file).
+  Status notify(pg::Connection& conn, char kind, const std::vector<std::string>& ids = {});
+  // t with the terminal ids of these outcomes, or q if some were retried.
+  Status notify_finished(pg::Connection& conn, const std::vector<FinishResult>& results);
+  // notify(q), unless this host sent one less than 50 ms ago.
+  Status notify_work(pg::Connection& conn);
+  // Attempts claimed here and not yet recorded (see calls_to_stop).
+  void track_claimed(const std::vector<ClaimedCall>& claimed);
+  void untrack(const std::string& id);
+  Result<bool> listen();  // (re)connects the listener; true when listening
+
   std::string m_host;
   pg::Pool m_pool;
+  std::atomic<std::int64_t> m_last_work_notify{0};  // steady ms
+  std::mutex m_claimed_mutex;
+  std::map<std::string, int> m_claimed;  // id -> attempt
+  std::mutex m_listener_mutex;
+  pg::Connection m_listener;  // LISTEN fnq; used by wait_for_notification
 };
 
 }  // namespace fnq

@@ -85,12 +85,17 @@ Result<CancelResult> PgStore::cancel(const std::string& id, std::int64_t now,
     // Locked: a claim on another host cannot start it meanwhile.
     FNQ_TRY_ASSIGN(CallState state, pg::lock_call_state(conn, id, false));
     if (state == CallState::running) {
+      // The host running it stops it (see calls_to_stop).
+      FNQ_TRY(conn.command("UPDATE calls SET cancel_requested = 1 WHERE id = $1",
+                           Params().add(id)));
+      FNQ_TRY(notify(conn, 'c'));
       return CancelResult::running;
     }
     if (is_terminal(state)) {
       return CancelResult::already_terminal;
     }
     FNQ_TRY(pg::end_call(conn, id, CallState::cancelled, "cancelled", s));
+    FNQ_TRY(notify(conn, 't', s.terminal_ids));
     return CancelResult::cancelled;
   });
   if (result.ok() && terminal_ids) {
@@ -105,6 +110,7 @@ Result<Call> PgStore::retry(const std::string& id, std::int64_t now) {
     FNQ_TRY(check_retryable(c));
     FNQ_TRY_ASSIGN(RetryNeeds needs, recheck_needs(conn, c));
     FNQ_TRY(requeue_for_retry(conn, c, needs, now));
+    FNQ_TRY(notify(conn, 'q'));
     return pg::load_call(conn, id);
   });
 }
@@ -228,12 +234,18 @@ Result<Store::DeleteResult> PgStore::delete_function(const std::string& name, bo
     for (int r = 0; r < unfinished.rows(); ++r) {
       if (unfinished.text(r, 1) == "running") {
         result.running_ids.push_back(unfinished.text(r, 0));
+        FNQ_TRY(conn.command("UPDATE calls SET cancel_requested = 1 WHERE id = $1",
+                             Params().add(unfinished.text(r, 0))));
       } else {
         FNQ_TRY(pg::end_call(conn, unfinished.text(r, 0), CallState::cancelled, "cancelled", s));
       }
     }
     result.terminal_ids = std::move(s.terminal_ids);
     FNQ_TRY(conn.command("DELETE FROM functions WHERE name = $1", Params().add(name)));
+    FNQ_TRY(notify(conn, 'f'));
+    if (!result.terminal_ids.empty()) {
+      FNQ_TRY(notify(conn, 't', result.terminal_ids));
+    }
     return result;
   });
 }

@@ -199,9 +199,14 @@ Result<std::vector<SubmitResult>> PgStore::submit(std::vector<NewCall> calls) {
         std::vector<SubmitResult> out;
         out.reserve(calls.size());
         std::optional<std::string> checked_function;
+        bool added = false;
         for (const NewCall& nc : calls) {
           FNQ_TRY_ASSIGN(SubmitResult r, submit_one(conn, nc, &checked_function));
+          added = added || !r.existing;
           out.push_back(std::move(r));
+        }
+        if (added) {
+          FNQ_TRY(notify_work(conn));
         }
         return out;
       });

@@ -100,6 +100,14 @@ Result<std::vector<FinishResult>> finish_rows(Connection& conn,
   return out;
 }
 
+std::vector<std::string> terminal_ids_of(const std::vector<FinishResult>& results) {
+  std::vector<std::string> out;
+  for (const FinishResult& r : results) {
+    out.insert(out.end(), r.terminal_ids.begin(), r.terminal_ids.end());
+  }
+  return out;
+}
+
 bool claim_order(const ClaimedCall& a, const ClaimedCall& b) {
   const Call& x = a.call;
   const Call& y = b.call;
@@ -129,7 +137,7 @@ Result<std::vector<Call>> claim_plain(Connection& conn, std::int64_t now, int li
                 "AND function <> ALL($2::text[]) ORDER BY sync DESC, priority DESC, run_at, id "
                 "LIMIT $3 FOR UPDATE SKIP LOCKED) "
                 "UPDATE calls SET state = 'running', attempt = attempt + 1, started_at = $1, "
-                "host = $4 FROM picked WHERE calls.id = picked.pick RETURNING " FNQ_CALL_COLUMNS,
+                "host = $4, cancel_requested = 0 FROM picked WHERE calls.id = picked.pick RETURNING " FNQ_CALL_COLUMNS,
                 Params().add(now).add(pg::text_array(skip)).add(limit).add(host)));
   return pg::read_calls(res);
 }
@@ -172,7 +180,7 @@ Result<std::vector<Call>> mark_running(Connection& conn, const std::vector<std::
                                        std::int64_t now, const std::string& host) {
   FNQ_TRY_ASSIGN(PgResult res,
                  conn.exec("UPDATE calls SET state = 'running', attempt = attempt + 1, "
-                           "started_at = $1, host = $3 WHERE id = ANY($2::text[]) "
+                           "started_at = $1, host = $3, cancel_requested = 0 WHERE id = ANY($2::text[]) "
                            "RETURNING " FNQ_CALL_COLUMNS,
                            Params().add(now).add(pg::text_array(ids)).add(host)));
   return pg::read_calls(res);
@@ -270,28 +278,61 @@ Result<std::vector<ClaimedCall>> PgStore::claim(std::int64_t now, int limit,
   if (limit <= 0) {
     return std::vector<ClaimedCall>();
   }
-  return write<std::vector<ClaimedCall>>(
+  auto claimed = write<std::vector<ClaimedCall>>(
       [&](Connection& conn) { return claim_rows(conn, now, limit, saturated, m_host); });
+  if (claimed.ok()) {
+    track_claimed(*claimed);
+  }
+  return claimed;
 }
 
 Result<std::vector<FinishResult>> PgStore::finish(const std::vector<AttemptOutcome>& outcomes) {
   FNQ_TRY(check_outcomes(outcomes));
-  return write<std::vector<FinishResult>>(
-      [&](Connection& conn) { return finish_rows(conn, outcomes, m_host); });
+  auto finished = write<std::vector<FinishResult>>(
+      [&](Connection& conn) -> Result<std::vector<FinishResult>> {
+        FNQ_TRY_ASSIGN(auto results, finish_rows(conn, outcomes, m_host));
+        FNQ_TRY(notify_finished(conn, results));
+        return results;
+      });
+  if (finished.ok()) {
+    for (const AttemptOutcome& o : outcomes) {
+      untrack(o.id);
+    }
+  }
+  return finished;
 }
 
 Result<Store::FinishAndClaim> PgStore::finish_and_claim(
     const std::vector<AttemptOutcome>& outcomes, std::int64_t now, int limit,
     const std::vector<std::string>& saturated) {
   FNQ_TRY(check_outcomes(outcomes));
-  return write<FinishAndClaim>([&](Connection& conn) -> Result<FinishAndClaim> {
+  auto result = write<FinishAndClaim>([&](Connection& conn) -> Result<FinishAndClaim> {
     FinishAndClaim out;
     FNQ_TRY_ASSIGN(out.finished, finish_rows(conn, outcomes, m_host));
+    FNQ_TRY(notify_finished(conn, out.finished));
     if (limit > 0) {
       FNQ_TRY_ASSIGN(out.claimed, claim_rows(conn, now, limit, saturated, m_host));
     }
     return out;
   });
+  if (result.ok()) {
+    for (const AttemptOutcome& o : outcomes) {
+      untrack(o.id);
+    }
+    track_claimed(result->claimed);
+  }
+  return result;
+}
+
+Status PgStore::notify_finished(Connection& conn, const std::vector<FinishResult>& results) {
+  std::vector<std::string> ids = terminal_ids_of(results);
+  bool retried = std::any_of(results.begin(), results.end(), [](const FinishResult& r) {
+    return r.applied && r.terminal_ids.empty();
+  });
+  if (!ids.empty()) {
+    return notify(conn, 't', ids);
+  }
+  return retried ? notify_work(conn) : Status();
 }
 
 Status PgStore::requeue(const std::string& id, int attempt) {
@@ -302,6 +343,7 @@ Status PgStore::requeue(const std::string& id, int attempt) {
                              "AND attempt = $2 AND host = $3 RETURNING id",
                              Params().add(id).add(attempt).add(m_host)));
     if (res.rows() > 0) {
+      FNQ_TRY(notify_work(conn));
       return true;
     }
     FNQ_TRY(pg::load_call(conn, id));  // not_found for an unknown id
@@ -311,6 +353,7 @@ Status PgStore::requeue(const std::string& id, int attempt) {
   if (!done) {
     return done.error();
   }
+  untrack(id);
   return {};
 }
 
@@ -337,6 +380,11 @@ Result<RecoveryReport> PgStore::recover_interrupted(std::int64_t now) {
       }
     }
     report.failed = std::move(s.terminal_ids);
+    if (!report.failed.empty()) {
+      FNQ_TRY(notify(conn, 't', report.failed));
+    } else if (!report.retried.empty()) {
+      FNQ_TRY(notify(conn, 'q'));
+    }
     return report;
   });
 }

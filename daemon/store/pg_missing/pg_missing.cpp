@@ -3,7 +3,7 @@
 
 namespace fnq {
 
-Result<std::unique_ptr<Store>> open_postgresql_store(const PgOptions&) {
+Result<std::unique_ptr<ClusterStore>> open_postgresql_store(const PgOptions&) {
   return make_error(ErrorKind::invalid_input,
                     "PostgreSQL support is not compiled in (rebuild fnqd with libpq-dev "
                     "installed, or give --db a SQLite file path)");
