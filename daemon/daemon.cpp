@@ -11,6 +11,7 @@
 #include "common/timeutil.h"
 #include "daemon/api/server.h"
 #include "daemon/callbacks.h"
+#include "daemon/cluster.h"
 #include "daemon/config.h"
 #include "daemon/log.h"
 #include "daemon/state_dir.h"
@@ -57,32 +58,31 @@ int serve(const DaemonConfig& config, const sigset_t& signals) {
   }
   std::string token;
   if (config.auth_token) {
-    auto t = load_or_create_token(config.state_dir);
+    auto t = config.token_file.empty() ? load_or_create_token(config.state_dir)
+                                       : use_token_file(config.token_file, config.state_dir);
     if (!t) {
       return fail(t.error().message);
     }
     token = *t;
   }
-  SqliteOptions opts;
-  opts.path = config.db_path;
-  opts.synchronous_full = config.sync_full;
-  auto store = open_sqlite_store(opts);
-  if (!store) {
-    return fail(store.error().message);
+  auto opened = open_store(config);
+  if (!opened) {
+    return fail(opened.error().message);
   }
+  auto& store = opened->store;
   Metrics metrics;
-  FunctionRegistry functions(**store);
+  FunctionRegistry functions(*store);
   if (auto s = functions.load(); !s) {
     return fail("cannot load functions: " + s.error().message);
   }
   CallWatch watch;
-  CallbackSender callbacks(config, **store, metrics);
-  Scheduler scheduler(config, **store, functions, metrics,
+  CallbackSender callbacks(config, *store, metrics);
+  Scheduler scheduler(config, *store, functions, metrics,
                       [&](const std::vector<std::string>& ids) {
                         watch.notify(ids);
                         callbacks.wake();
                       });
-  ApiContext ctx{config, **store, functions, scheduler, watch, metrics, callbacks, token, "", now_ms()};
+  ApiContext ctx{config, *store, functions, scheduler, watch, metrics, callbacks, token, "", now_ms()};
   ApiServer server(ctx);
   auto port = server.bind();
   if (!port) {
@@ -93,6 +93,17 @@ int serve(const DaemonConfig& config, const sigset_t& signals) {
     return fail("cannot recover calls: " + s.error().message);
   }
   callbacks.start();
+  std::unique_ptr<ClusterAgent> cluster;
+  if (opened->cluster) {
+    cluster = std::make_unique<ClusterAgent>(
+        *opened->cluster, scheduler, watch, functions,
+        [&](const std::vector<std::string>& ids) {
+          watch.notify(ids);
+          callbacks.wake();
+        },
+        config.lease);
+    cluster->start();
+  }
   std::atomic<bool> serving_ended{false};
   std::thread http([&] {
     server.serve();
@@ -109,7 +120,7 @@ int serve(const DaemonConfig& config, const sigset_t& signals) {
     log_line("cannot write " + info_path + ": " + s.error().message);
   }
   log_line("fnqd " + std::string(k_version) + " listening on " + ctx.url + " (pid " +
-           std::to_string(::getpid()) + ", database " + config.db_path + ", max-inflight " +
+           std::to_string(::getpid()) + ", database " + opened->description + ", max-inflight " +
            std::to_string(config.max_inflight) + ")");
   int sig = 0;
   sigwait(&signals, &sig);
@@ -117,6 +128,9 @@ int serve(const DaemonConfig& config, const sigset_t& signals) {
            "; no longer accepting calls");
   ctx.shutting_down = true;
   scheduler.drain(config.shutdown_grace);
+  if (cluster) {
+    cluster->stop();  // after the drain: heartbeats go on while calls finish
+  }
   watch.shutdown();
   server.stop();
   http.join();

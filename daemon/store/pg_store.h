@@ -42,6 +42,7 @@ class ClusterStore : public Store {
     std::vector<std::string> terminal_ids;
     bool check_all_waiters = false;  // too many ids to carry: re-read every watched call
     bool functions_changed = false;
+    bool cancel_requested = false;  // a call running somewhere is to be stopped
   };
   // Waits up to timeout for notifications from other hosts.
   virtual Result<Notification> wait_for_notification(Millis timeout) = 0;

@@ -224,6 +224,7 @@ namespace fnq::test {
 namespace {
 
 class FinishAndClaimTest : public NeedsTest {};
+FNQ_STORE_TEST_BACKENDS(FinishAndClaimTest);
 
 TEST_P(FinishAndClaimTest, ClaimsTheDependentItsOutcomeReleasesInTheSameCall) {
   std::string a = submit_id("fn", "in-a");

@@ -158,7 +158,11 @@ std::vector<int> Params::lengths() const {
 
 Result<Connection> Connection::open(const std::string& conninfo) {
   Connection c;
-  c.m_conn = PQconnectdb(conninfo.c_str());  // closed by c's destructor even on failure
+  // A default connect_timeout (an unreachable host must not hang a request
+  // for minutes); one given in conninfo, expanded after it, wins.
+  const char* keywords[] = {"connect_timeout", "dbname", nullptr};
+  const char* values[] = {"5", conninfo.c_str(), nullptr};
+  c.m_conn = PQconnectdbParams(keywords, values, 1);  // closed by c's destructor even on failure
   if (!c.m_conn) {
     return make_error(ErrorKind::internal, "out of memory opening a PostgreSQL connection");
   }

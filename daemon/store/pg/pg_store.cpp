@@ -60,6 +60,17 @@ Status PgStore::register_host() {
   return {};
 }
 
+Status PgStore::ping() {
+  auto answered = read<bool>([](pg::Connection& conn) -> Result<bool> {
+    FNQ_TRY(conn.command("SELECT 1"));
+    return true;
+  });
+  if (!answered) {
+    return answered.error();
+  }
+  return {};
+}
+
 Result<std::vector<Function>> PgStore::list_functions() {
   return read<std::vector<Function>>([&](pg::Connection& conn) -> Result<std::vector<Function>> {
     FNQ_TRY_ASSIGN(pg::PgResult res,

@@ -72,6 +72,7 @@ class PgStore final : public ClusterStore {
 
   Result<StoreStats> stats() override;
   Result<std::int64_t> count_in_state(CallState state) override;
+  Status ping() override;
 
   Result<RecoveryReport> maintain(Millis lease) override;
   Result<std::vector<std::string>> calls_to_stop() override;
@@ -82,14 +83,23 @@ class PgStore final : public ClusterStore {
   Status register_host();
 
  private:
-  // Runs fn(pg::Connection&) -> Result<T> outside a transaction.
+  // Runs fn(pg::Connection&) -> Result<T> outside a transaction; once more
+  // on a fresh connection if the pooled one turns out to be broken (the
+  // server restarted since it was last used).
   template <class T, class F>
   Result<T> read(F&& fn) {
-    FNQ_TRY_ASSIGN(auto lease, m_pool.acquire());
-    return fn(lease.conn());
+    for (int attempt = 1;; ++attempt) {
+      FNQ_TRY_ASSIGN(auto lease, m_pool.acquire());
+      Result<T> result = fn(lease.conn());
+      if (result.ok() || attempt == 2 || !lease.conn().is_broken()) {
+        return result;
+      }
+    }
   }
   // Runs fn(pg::Connection&) -> Result<T> in one transaction, again after a
-  // deadlock or serialization failure.
+  // deadlock or serialization failure, or once on a fresh connection if the
+  // pooled one broke before COMMIT was sent (never after: the commit may
+  // have happened).
   template <class T, class F>
   Result<T> write(F&& fn) {
     constexpr int k_tries = 5;
@@ -97,9 +107,15 @@ class PgStore final : public ClusterStore {
       FNQ_TRY_ASSIGN(auto lease, m_pool.acquire());
       pg::Connection& conn = lease.conn();
       pg::Transaction tx(conn);
-      FNQ_TRY(tx.status());
-      Result<T> result = fn(conn);
-      Status committed = result.ok() ? tx.commit() : Status(result.error());
+      Result<T> result = tx.status().ok() ? fn(conn) : Result<T>(tx.status().error());
+      if (!result.ok()) {
+        bool stale = attempt == 1 && conn.is_broken();
+        if ((stale || conn.last_error_retryable()) && attempt < k_tries) {
+          continue;
+        }
+        return result.error();
+      }
+      Status committed = tx.commit();
       if (committed.ok()) {
         return result;
       }

@@ -12,6 +12,9 @@ using pg::Connection;
 using pg::Params;
 using pg::PgResult;
 
+// How long a callback taken by due_callbacks is this host's to send.
+constexpr std::int64_t k_callback_lease_ms = 60'000;
+
 struct RetryNeeds {
   std::vector<std::string> pending_ids;
   bool input_ready = false;
@@ -135,14 +138,20 @@ Result<int> PgStore::prune(std::int64_t before, int batch) {
 }
 
 Result<std::vector<CallbackJob>> PgStore::due_callbacks(std::int64_t now, int limit) {
-  return read<std::vector<CallbackJob>>(
+  // Taken, not just read: each due callback is leased to this host (its
+  // next attempt pushed back) in the same statement, so that no other host
+  // sends it too. The sender records the real outcome or next time.
+  return write<std::vector<CallbackJob>>(
       [&](Connection& conn) -> Result<std::vector<CallbackJob>> {
-        FNQ_TRY_ASSIGN(PgResult res,
-                       conn.exec("SELECT id, callback_url, callback_attempts FROM calls "
-                                 "WHERE callback_state = 'pending' AND callback_next_at IS NOT "
-                                 "NULL AND callback_next_at <= $1 ORDER BY callback_next_at "
-                                 "LIMIT $2",
-                                 Params().add(now).add(std::max(0, limit))));
+        FNQ_TRY_ASSIGN(
+            PgResult res,
+            conn.exec("WITH due AS (SELECT id AS due_id FROM calls WHERE callback_state = "
+                      "'pending' AND callback_next_at IS NOT NULL AND callback_next_at <= $1 "
+                      "ORDER BY callback_next_at LIMIT $2 FOR UPDATE SKIP LOCKED) "
+                      "UPDATE calls SET callback_next_at = $1 + $3 FROM due "
+                      "WHERE calls.id = due.due_id "
+                      "RETURNING id, callback_url, callback_attempts",
+                      Params().add(now).add(std::max(0, limit)).add(k_callback_lease_ms)));
         std::vector<CallbackJob> out;
         for (int r = 0; r < res.rows(); ++r) {
           out.push_back(CallbackJob{res.text(r, 0), res.text(r, 1),

@@ -98,6 +98,8 @@ void take_payload(const std::string& self, const std::string& payload,
   std::string ids = payload.substr(second + 1);
   if (kind == 'f') {
     n->functions_changed = true;
+  } else if (kind == 'c') {
+    n->cancel_requested = true;
   } else if (kind == 't' && ids == "*") {
     n->check_all_waiters = true;
   } else if (kind == 't') {
