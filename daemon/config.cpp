@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <iostream>
 #include <thread>
 
@@ -40,7 +41,24 @@ struct RawArgs {
   std::string max_body = "16MiB", max_output = "4MiB";
   std::string retry_backoff = "1s", retry_backoff_max = "5m", retention = "7d";
   std::string shutdown_grace = "30s", sync = "full", callback_backoff = "4s";
+  std::string host, lease = "30s", token_file;
 };
+
+// The machine's hostname and a short hash of the state dir: stable across
+// restarts, distinct for two fnqd on one machine.
+std::string default_host_name(const std::string& state_dir) {
+  char name[256] = {};
+  if (::gethostname(name, sizeof(name) - 1) != 0 || !name[0]) {
+    std::snprintf(name, sizeof(name), "fnqd");
+  }
+  std::uint32_t hash = 2166136261u;  // FNV-1a
+  for (unsigned char ch : state_dir) {
+    hash = (hash ^ ch) * 16777619u;
+  }
+  char suffix[16];
+  std::snprintf(suffix, sizeof(suffix), "-%06x", hash & 0xffffffu);
+  return name + std::string(suffix);
+}
 
 // Adds a string option that also reads FNQ_<NAME> from the environment.
 CLI::Option* add(CLI::App& app, const std::string& flag, std::string& target, const std::string& help) {
@@ -129,6 +147,12 @@ Status finish_config(const RawArgs& raw, DaemonConfig* c) {
   FNQ_TRY(set_duration("--retention", raw.retention, &c->retention));
   FNQ_TRY(set_duration("--shutdown-grace", raw.shutdown_grace, &c->shutdown_grace));
   FNQ_TRY(set_duration("--callback-backoff", raw.callback_backoff, &c->callback_backoff));
+  FNQ_TRY(set_duration("--lease", raw.lease, &c->lease));
+  if (c->lease < Millis(1000)) {
+    return make_error(ErrorKind::invalid_input, "--lease: must be at least 1s");
+  }
+  c->host_name = raw.host.empty() ? default_host_name(c->state_dir) : raw.host;
+  c->token_file = raw.token_file;
   FNQ_TRY(set_size("--max-body", raw.max_body, &c->max_body));
   FNQ_TRY(set_size("--max-output", raw.max_output, &c->max_output));
   FNQ_TRY(check_range("--max-inflight", c->max_inflight, k_max_inflight_range));
@@ -159,7 +183,9 @@ Result<ParsedArgs> parse_daemon_args(int argc, const char* const* argv) {
   app.add_flag("--allow-open-state-dir", c.allow_open_state_dir,
                "start even if every user may read the state dir or token (group access is allowed)")
       ->envname("FNQ_ALLOW_OPEN_STATE_DIR");
-  add(app, "--db", raw.db, "the SQLite database (default STATE_DIR/fnq.db)")->type_name("PATH");
+  add(app, "--db", raw.db,
+      "the SQLite database (default STATE_DIR/fnq.db), or a postgresql:// URI or libpq conninfo "
+      "for a queue shared by several fnqd")->type_name("PATH|URI");
   add(app, "--listen", raw.listen, "HOST:PORT to listen on (default 127.0.0.1:7850; port 0 picks one)")->type_name("HOST:PORT");
   add(app, "--auth", raw.auth, "token|none: require the bearer token (none only on loopback)")->type_name("MODE");
   app.add_option("--max-inflight", c.max_inflight, "calls running at once (default: CPUs)")
@@ -189,6 +215,14 @@ Result<ParsedArgs> parse_daemon_args(int argc, const char* const* argv) {
   app.add_option("--callback-attempts", c.callback_attempts, "deliveries tried per callback")
       ->envname("FNQ_CALLBACK_ATTEMPTS")->capture_default_str();
   add(app, "--callback-backoff", raw.callback_backoff, "first callback retry delay (doubles)")->type_name("D");
+  add(app, "--host", raw.host,
+      "this fnqd's name in a PostgreSQL cluster (default: hostname plus a hash of the state dir)")
+      ->type_name("NAME");
+  add(app, "--lease", raw.lease,
+      "PostgreSQL: how long a host may be silent before its running calls are rescued")->type_name("D");
+  add(app, "--token-file", raw.token_file,
+      "use the token in FILE instead of generating STATE_DIR/token (one token for a cluster)")
+      ->type_name("FILE");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -11,6 +11,7 @@
 #include "common/timeutil.h"
 #include "daemon/api/server.h"
 #include "daemon/callbacks.h"
+#include "daemon/cluster.h"
 #include "daemon/config.h"
 #include "daemon/log.h"
 #include "daemon/state_dir.h"
@@ -54,31 +55,37 @@ std::string connect_host(const std::string& host) {
 
 int serve(const DaemonConfig& config, const sigset_t& signals) {
   // Held (locked) until serve() returns.
-  auto state = open_state_dir(config.state_dir, config.auth_token, config.allow_open_state_dir);
+  auto state = open_state_dir(config.state_dir, config.auth_token && config.token_file.empty(),
+                              config.allow_open_state_dir);
   if (!state) {
     return fail(state.error().message);
   }
   for (const std::string& warning : state->warnings) {
     log_line("warning: " + warning);
   }
-  const std::string& token = state->token;
-  SqliteOptions opts;
-  opts.path = config.db_path;
-  opts.synchronous_full = config.sync_full;
-  auto store = open_sqlite_store(opts);
-  if (!store) {
-    return fail(store.error().message);
+  std::string token = state->token;
+  if (config.auth_token && !config.token_file.empty()) {
+    auto t = use_token_file(config.token_file, config.state_dir);
+    if (!t) {
+      return fail(t.error().message);
+    }
+    token = *t;
   }
+  auto opened = open_store(config);
+  if (!opened) {
+    return fail(opened.error().message);
+  }
+  auto& store = opened->store;
   Metrics metrics;
-  FunctionRegistry functions(**store);
+  FunctionRegistry functions(*store);
   if (auto s = functions.load(); !s) {
     return fail("cannot load functions: " + s.error().message);
   }
   CallWatch watch;
-  CallbackSender callbacks(config, **store, metrics);
+  CallbackSender callbacks(config, *store, metrics);
   OnTerminal calls_terminal = terminal_notifier(watch, callbacks);
-  Scheduler scheduler(config, **store, functions, metrics, calls_terminal);
-  ApiContext ctx{config,    **store,        functions, scheduler, watch, metrics,
+  Scheduler scheduler(config, *store, functions, metrics, calls_terminal);
+  ApiContext ctx{config,    *store,         functions, scheduler, watch, metrics,
                  callbacks, calls_terminal, token,     "",        now_ms()};
   ApiServer server(ctx);
   auto port = server.bind();
@@ -90,6 +97,17 @@ int serve(const DaemonConfig& config, const sigset_t& signals) {
     return fail("cannot recover calls: " + s.error().message);
   }
   callbacks.start();
+  std::unique_ptr<ClusterAgent> cluster;
+  if (opened->cluster) {
+    cluster = std::make_unique<ClusterAgent>(
+        *opened->cluster, scheduler, watch, functions,
+        [&](const std::vector<std::string>& ids) {
+          watch.notify(ids);
+          callbacks.wake();
+        },
+        config.lease);
+    cluster->start();
+  }
   std::atomic<bool> serving_ended{false};
   std::thread http([&] {
     server.serve();
@@ -110,7 +128,7 @@ int serve(const DaemonConfig& config, const sigset_t& signals) {
     log_line("cannot write " + info_path + ": " + s.error().message + advice);
   }
   log_line("fnqd " + std::string(k_version) + " listening on " + ctx.url + " (pid " +
-           std::to_string(::getpid()) + ", database " + config.db_path + ", max-inflight " +
+           std::to_string(::getpid()) + ", database " + opened->description + ", max-inflight " +
            std::to_string(config.max_inflight) + ")");
   int sig = 0;
   sigwait(&signals, &sig);
@@ -118,11 +136,14 @@ int serve(const DaemonConfig& config, const sigset_t& signals) {
            "; no longer accepting calls");
   ctx.shutting_down = true;
   scheduler.drain(config.shutdown_grace);
+  if (cluster) {
+    cluster->stop();  // after the drain: heartbeats go on while calls finish
+  }
   watch.shutdown();
   server.stop();
   http.join();
   callbacks.stop();
-  if (auto s = (*store)->close(); !s) {
+  if (auto s = store->close(); !s) {
     log_line(s.error().message);
   }
   ::unlink(info_path.c_str());

@@ -18,10 +18,15 @@ Status FunctionRegistry::load() {
 std::optional<Function> FunctionRegistry::find(const std::string& name) const {
   std::lock_guard<std::mutex> lock(m_mutex);
   auto it = m_functions.find(name);
-  if (it == m_functions.end()) {
+  if (it != m_functions.end()) {
+    return it->second;
+  }
+  auto stored = m_store.get_function(name);
+  if (!stored) {
     return std::nullopt;
   }
-  return it->second;
+  m_functions[name] = *stored;
+  return *stored;
 }
 
 std::vector<Function> FunctionRegistry::all() const {

@@ -15,6 +15,8 @@ class FunctionRegistry {
  public:
   explicit FunctionRegistry(Store& store) : m_store(store) {}
   Status load();
+  // A name not cached is looked up in the store (another fnqd sharing the
+  // store may have registered it since the last load) and cached.
   std::optional<Function> find(const std::string& name) const;
   std::vector<Function> all() const;
   Result<bool> put(const Function& f);  // true: created
@@ -23,7 +25,7 @@ class FunctionRegistry {
  private:
   Store& m_store;
   mutable std::mutex m_mutex;
-  std::map<std::string, Function> m_functions;
+  mutable std::map<std::string, Function> m_functions;
 };
 
 }  // namespace fnq

@@ -102,4 +102,20 @@ Result<std::string> load_or_create_token(const std::string& dir) {
   return token;
 }
 
+Result<std::string> use_token_file(const std::string& path, const std::string& dir) {
+  std::ifstream in(path);
+  std::string token;
+  if (!in || !std::getline(in, token)) {
+    return make_error(ErrorKind::io, "cannot read --token-file " + path);
+  }
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) {
+    token.pop_back();
+  }
+  if (token.empty()) {
+    return make_error(ErrorKind::invalid_input, "--token-file " + path + " is empty");
+  }
+  FNQ_TRY(write_file_atomic(dir + "/token", token + "\n", 0600));
+  return token;
+}
+
 }  // namespace fnq

@@ -64,4 +64,15 @@ std::size_t CallWatch::waiters() const {
   return m_waiters;
 }
 
+std::vector<std::string> CallWatch::watched_ids() const {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  std::vector<std::string> out;
+  for (const auto& entry : m_by_id) {
+    if (out.empty() || out.back() != entry.first) {
+      out.push_back(entry.first);  // equal keys are adjacent in a multimap
+    }
+  }
+  return out;
+}
+
 }  // namespace fnq

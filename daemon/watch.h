@@ -40,6 +40,9 @@ class CallWatch {
   // Wakes every waiter for good (daemon stopping).
   void shutdown();
   std::size_t waiters() const;
+  // The ids some request waits for (each once): a cluster host checks them
+  // against the store in case another host's notice of them was lost.
+  std::vector<std::string> watched_ids() const;
 
  private:
   mutable std::mutex m_mutex;

@@ -6,6 +6,9 @@ packages=(build-essential cmake ninja-build pkg-config ccache
           libgtest-dev libgmock-dev curl mandoc bash-completion)
 # promtool checks /metrics in the tests.
 [ "${FNQ_WITH_PROMETHEUS:-1}" = 1 ] && packages+=(prometheus)
+# PostgreSQL (cluster mode): libpq to build it, the server for its tests
+# (each test run starts a private server; the system one is never used).
+[ "${FNQ_WITH_POSTGRESQL:-1}" = 1 ] && packages+=(libpq-dev postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -20,7 +20,10 @@ if [ "${FNQ_TSAN:-1}" = 1 ]; then
   tsan=${FNQ_TSAN_BUILD_DIR:-build-tsan}
   cmake -S . -B "$tsan" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
     -DFNQ_SANITIZE=thread -DFNQ_WERROR=ON >/dev/null
-  cmake --build "$tsan" --target fnq fnqd fnq_store_test fnq_exec_test fnq_daemon_test fnq_integration_test
+  targets=(fnq fnqd fnq_store_test fnq_exec_test fnq_daemon_test fnq_integration_test)
+  # The private PostgreSQL server the store and cluster tests start (when libpq is found).
+  if grep -q "fnq_test_pg:" "$tsan/build.ninja"; then targets+=(fnq_test_pg); fi
+  cmake --build "$tsan" --target "${targets[@]}"
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
   # The binaries not built above appear as *_NOT_BUILT tests; skip them.
   ctest --test-dir "$tsan" --output-on-failure -j "$(nproc)" -E '_NOT_BUILT' -LE fuzz

@@ -10,8 +10,18 @@ namespace fnq {
 namespace {
 
 Status healthz(ApiContext& ctx, const httplib::Request&, httplib::Response& res) {
-  res.status = ctx.shutting_down ? 503 : 200;
-  res.set_content(ctx.shutting_down ? "shutting down\n" : "ok\n", "text/plain");
+  if (ctx.shutting_down) {
+    res.status = 503;
+    res.set_content("shutting down\n", "text/plain");
+    return {};
+  }
+  if (auto reachable = ctx.store.ping(); !reachable) {
+    res.status = 503;
+    res.set_content("store unreachable: " + reachable.error().message + "\n", "text/plain");
+    return {};
+  }
+  res.status = 200;
+  res.set_content("ok\n", "text/plain");
   return {};
 }
 

@@ -184,6 +184,8 @@ class Store {
   virtual Result<StoreStats> stats() = 0;
   // Non-terminal calls per function currently running (for concurrency after restart).
   virtual Result<std::int64_t> count_in_state(CallState state) = 0;
+  // Whether the store can be reached now (/healthz). A local file always can.
+  virtual Status ping() { return {}; }
 };
 
 struct SqliteOptions {

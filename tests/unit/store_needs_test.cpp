@@ -5,6 +5,7 @@ namespace fnq::test {
 namespace {
 
 using NeedsTest = StoreTest;
+FNQ_STORE_TEST_BACKENDS(NeedsTest);
 
 NewCall needing(std::vector<std::string> needs) {
   NewCall nc = make_call();
@@ -12,7 +13,7 @@ NewCall needing(std::vector<std::string> needs) {
   return nc;
 }
 
-TEST_F(NeedsTest, DependentWaitsAndIsReleasedWhenAllNeedsSucceed) {
+TEST_P(NeedsTest, DependentWaitsAndIsReleasedWhenAllNeedsSucceed) {
   std::string a = submit_id();
   std::string b = submit_id();
   Call d = submit(needing({a, b}));
@@ -31,7 +32,7 @@ TEST_F(NeedsTest, DependentWaitsAndIsReleasedWhenAllNeedsSucceed) {
   EXPECT_EQ(claim().at(0).call.id, d.id);
 }
 
-TEST_F(NeedsTest, ReleasedDependentWaitsForItsRunAt) {
+TEST_P(NeedsTest, ReleasedDependentWaitsForItsRunAt) {
   std::string a = submit_id();
   NewCall nc = needing({a});
   nc.call.run_at = k_t0 + 60000;
@@ -43,7 +44,7 @@ TEST_F(NeedsTest, ReleasedDependentWaitsForItsRunAt) {
   EXPECT_EQ(get(d).state, CallState::queued);
 }
 
-TEST_F(NeedsTest, FailureSkipsDependentsTransitively) {
+TEST_P(NeedsTest, FailureSkipsDependentsTransitively) {
   std::string a = submit_id();
   std::string b = submit(needing({a})).id;
   std::string c = submit(needing({b})).id;
@@ -66,7 +67,7 @@ TEST_F(NeedsTest, FailureSkipsDependentsTransitively) {
   EXPECT_EQ(get(unrelated).state, CallState::queued);
 }
 
-TEST_F(NeedsTest, NeedingAnAlreadyFailedCallIsSkippedAtSubmit) {
+TEST_P(NeedsTest, NeedingAnAlreadyFailedCallIsSkippedAtSubmit) {
   std::string a = submit_id();
   run_to(a, CallState::failed);
   NewCall nc = needing({a});
@@ -81,13 +82,13 @@ TEST_F(NeedsTest, NeedingAnAlreadyFailedCallIsSkippedAtSubmit) {
   EXPECT_EQ(due[0].id, d.id);
 }
 
-TEST_F(NeedsTest, NeedingSucceededCallsQueuesAtOnce) {
+TEST_P(NeedsTest, NeedingSucceededCallsQueuesAtOnce) {
   std::string a = submit_id();
   run_to(a, CallState::succeeded);
   EXPECT_EQ(submit(needing({a})).state, CallState::queued);
 }
 
-TEST_F(NeedsTest, UnknownNeedIsNotFound) {
+TEST_P(NeedsTest, UnknownNeedIsNotFound) {
   auto r = m_store->submit({needing({"019a0000-0000-7000-8000-000000000001"})});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, ErrorKind::not_found);
@@ -99,7 +100,7 @@ TEST_F(NeedsTest, UnknownNeedIsNotFound) {
             "unknown call '019a0000-0000-7000-8000-000000000002' in input_from");
 }
 
-TEST_F(NeedsTest, InputFromCopiesOutputWhenTheDependencyFinishesLater) {
+TEST_P(NeedsTest, InputFromCopiesOutputWhenTheDependencyFinishesLater) {
   std::string a = submit_id();
   NewCall nc = make_call();
   nc.call.input_from = a;
@@ -115,7 +116,7 @@ TEST_F(NeedsTest, InputFromCopiesOutputWhenTheDependencyFinishesLater) {
   EXPECT_EQ(claimed[0].input, "the output");
 }
 
-TEST_F(NeedsTest, InputFromCopiesOutputOfAnAlreadySucceededCall) {
+TEST_P(NeedsTest, InputFromCopiesOutputOfAnAlreadySucceededCall) {
   std::string a = submit_id();
   run_to(a, CallState::succeeded, "done before");
   NewCall nc = make_call();
@@ -126,7 +127,7 @@ TEST_F(NeedsTest, InputFromCopiesOutputOfAnAlreadySucceededCall) {
   EXPECT_EQ(m_store->get_input(d.id).value(), "done before");
 }
 
-TEST_F(NeedsTest, CancelSkipsDependents) {
+TEST_P(NeedsTest, CancelSkipsDependents) {
   std::string a = submit_id();
   std::string b = submit(needing({a})).id;
   std::vector<std::string> terminal;
@@ -135,7 +136,7 @@ TEST_F(NeedsTest, CancelSkipsDependents) {
   EXPECT_EQ(get(b).error, "dependency " + a + " cancelled");
 }
 
-TEST_F(NeedsTest, RetryOfASkippedCallWaitsForItsRetriedNeed) {
+TEST_P(NeedsTest, RetryOfASkippedCallWaitsForItsRetriedNeed) {
   std::string a = submit_id();
   NewCall nc = make_call();
   nc.call.input_from = a;
@@ -156,7 +157,7 @@ TEST_F(NeedsTest, RetryOfASkippedCallWaitsForItsRetriedNeed) {
   EXPECT_EQ(m_store->get_input(b).value(), "second try");
 }
 
-TEST_F(NeedsTest, CallbacksBecomeDueWhenTheCallEnds) {
+TEST_P(NeedsTest, CallbacksBecomeDueWhenTheCallEnds) {
   NewCall nc = make_call();
   nc.call.callback = CallbackInfo{"http://127.0.0.1:9/cb", "pending", 0, std::nullopt};
   std::string id = submit(nc).id;
@@ -187,7 +188,7 @@ TEST_F(NeedsTest, CallbacksBecomeDueWhenTheCallEnds) {
             ErrorKind::not_found);
 }
 
-TEST_F(NeedsTest, DeleteFunctionRefusesUnfinishedCallsUnlessForced) {
+TEST_P(NeedsTest, DeleteFunctionRefusesUnfinishedCallsUnlessForced) {
   std::string running = submit_id("other");
   claim();
   std::string queued = submit_id("other");
@@ -223,8 +224,9 @@ namespace fnq::test {
 namespace {
 
 class FinishAndClaimTest : public NeedsTest {};
+FNQ_STORE_TEST_BACKENDS(FinishAndClaimTest);
 
-TEST_F(FinishAndClaimTest, ClaimsTheDependentItsOutcomeReleasesInTheSameCall) {
+TEST_P(FinishAndClaimTest, ClaimsTheDependentItsOutcomeReleasesInTheSameCall) {
   std::string a = submit_id("fn", "in-a");
   NewCall nc = make_call("fn");
   nc.call.input_from = a;
@@ -244,7 +246,7 @@ TEST_F(FinishAndClaimTest, ClaimsTheDependentItsOutcomeReleasesInTheSameCall) {
   EXPECT_EQ(get(a).state, CallState::succeeded);
 }
 
-TEST_F(FinishAndClaimTest, ClaimsNothingWithNoRoomOrWhenTheFunctionIsSaturated) {
+TEST_P(FinishAndClaimTest, ClaimsNothingWithNoRoomOrWhenTheFunctionIsSaturated) {
   std::string a = submit_id();
   std::string queued = submit_id();
   ASSERT_EQ(claim(k_t0, 1).size(), 1u);

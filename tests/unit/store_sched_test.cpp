@@ -6,6 +6,7 @@ namespace fnq::test {
 namespace {
 
 using SchedTest = StoreTest;
+FNQ_STORE_TEST_BACKENDS(SchedTest);
 
 std::vector<std::string> ids_of(const std::vector<ClaimedCall>& claimed) {
   std::vector<std::string> out;
@@ -15,7 +16,7 @@ std::vector<std::string> ids_of(const std::vector<ClaimedCall>& claimed) {
   return out;
 }
 
-TEST_F(SchedTest, ClaimOrderIsSyncThenPriorityThenRunAtThenId) {
+TEST_P(SchedTest, ClaimOrderIsSyncThenPriorityThenRunAtThenId) {
   NewCall low = make_call();
   NewCall old_run_at = make_call();
   old_run_at.call.run_at = k_t0 - 500;
@@ -40,7 +41,7 @@ TEST_F(SchedTest, ClaimOrderIsSyncThenPriorityThenRunAtThenId) {
   EXPECT_TRUE(claim().empty());
 }
 
-TEST_F(SchedTest, ClaimRespectsLimitAndReturnsInput) {
+TEST_P(SchedTest, ClaimRespectsLimitAndReturnsInput) {
   std::string a = submit_id("fn", "in-a");
   submit_id("fn", "in-b");
   auto claimed = claim(k_t0, 1);
@@ -50,7 +51,7 @@ TEST_F(SchedTest, ClaimRespectsLimitAndReturnsInput) {
   EXPECT_EQ(claim(k_t0, 5).size(), 1u);
 }
 
-TEST_F(SchedTest, ClaimSkipsSaturatedFunctions) {
+TEST_P(SchedTest, ClaimSkipsSaturatedFunctions) {
   submit_id("fn");
   std::string other = submit_id("other");
   auto claimed = claim(k_t0, 10, {"fn"});
@@ -59,7 +60,7 @@ TEST_F(SchedTest, ClaimSkipsSaturatedFunctions) {
   EXPECT_EQ(claim(k_t0, 10, {}).size(), 1u);
 }
 
-TEST_F(SchedTest, FinishIsFencedByAttempt) {
+TEST_P(SchedTest, FinishIsFencedByAttempt) {
   std::string id = submit_id();
   auto claimed = claim();
   ASSERT_EQ(claimed.size(), 1u);
@@ -82,7 +83,7 @@ TEST_F(SchedTest, FinishIsFencedByAttempt) {
   EXPECT_FALSE(finish(o).applied);
 }
 
-TEST_F(SchedTest, TruncatedOutputKeepsTheFullSize) {
+TEST_P(SchedTest, TruncatedOutputKeepsTheFullSize) {
   std::string id = submit_id();
   claim();
   AttemptOutcome o = outcome(id, 1, CallState::succeeded, "abc");
@@ -94,7 +95,7 @@ TEST_F(SchedTest, TruncatedOutputKeepsTheFullSize) {
   EXPECT_TRUE(c.output_truncated);
 }
 
-TEST_F(SchedTest, RetryAtWaitsThenPromoteDueQueuesIt) {
+TEST_P(SchedTest, RetryAtWaitsThenPromoteDueQueuesIt) {
   NewCall nc = make_call();
   nc.call.max_retries = 2;
   std::string id = submit(nc).id;
@@ -128,7 +129,7 @@ TEST_F(SchedTest, RetryAtWaitsThenPromoteDueQueuesIt) {
   EXPECT_EQ(claimed[0].call.attempt, 2);
 }
 
-TEST_F(SchedTest, RetryAtRequiresAFailedOrTimedOutAttempt) {
+TEST_P(SchedTest, RetryAtRequiresAFailedOrTimedOutAttempt) {
   std::string id = submit_id();
   claim();
   AttemptOutcome o = outcome(id, 1, CallState::succeeded);
@@ -136,7 +137,7 @@ TEST_F(SchedTest, RetryAtRequiresAFailedOrTimedOutAttempt) {
   EXPECT_FALSE(m_store->finish({o}).ok());
 }
 
-TEST_F(SchedTest, RequeueDoesNotCountTheAttempt) {
+TEST_P(SchedTest, RequeueDoesNotCountTheAttempt) {
   std::string id = submit_id();
   claim();
   EXPECT_EQ(m_store->requeue(id, 2).error().kind, ErrorKind::conflict);
@@ -149,7 +150,7 @@ TEST_F(SchedTest, RequeueDoesNotCountTheAttempt) {
   EXPECT_EQ(m_store->requeue("missing", 1).error().kind, ErrorKind::not_found);
 }
 
-TEST_F(SchedTest, RecoverInterruptedRetriesOrFails) {
+TEST_P(SchedTest, RecoverInterruptedRetriesOrFails) {
   NewCall with_retries = make_call();
   with_retries.call.max_retries = 1;
   NewCall without = make_call();
@@ -183,7 +184,7 @@ TEST_F(SchedTest, RecoverInterruptedRetriesOrFails) {
   EXPECT_EQ(again[0].call.attempt, 2);
 }
 
-TEST_F(SchedTest, CancelInEachState) {
+TEST_P(SchedTest, CancelInEachState) {
   NewCall waiting = make_call();
   waiting.call.run_at = k_t0 + 60000;
   submit(waiting);
@@ -211,7 +212,7 @@ TEST_F(SchedTest, CancelInEachState) {
   EXPECT_EQ(m_store->cancel("missing", k_t0, nullptr).error().kind, ErrorKind::not_found);
 }
 
-TEST_F(SchedTest, RetryOfAFailedCallRunsOneMoreAttempt) {
+TEST_P(SchedTest, RetryOfAFailedCallRunsOneMoreAttempt) {
   NewCall nc = make_call();
   nc.call.max_retries = 0;
   nc.call.callback = CallbackInfo{"http://127.0.0.1:9/cb", "pending", 0, std::nullopt};
@@ -247,7 +248,7 @@ TEST_F(SchedTest, RetryOfAFailedCallRunsOneMoreAttempt) {
   EXPECT_EQ(refused.error().message, "call " + id + " already succeeded");
 }
 
-TEST_F(SchedTest, RetryOfAnUnfinishedCallIsRefused) {
+TEST_P(SchedTest, RetryOfAnUnfinishedCallIsRefused) {
   std::string id = submit_id();
   claim();
   auto refused = m_store->retry(id, k_t0);
@@ -255,7 +256,7 @@ TEST_F(SchedTest, RetryOfAnUnfinishedCallIsRefused) {
   EXPECT_EQ(refused.error().message, "call " + id + " is still running");
 }
 
-TEST_F(SchedTest, PruneDeletesOnlyOldTerminalCalls) {
+TEST_P(SchedTest, PruneDeletesOnlyOldTerminalCalls) {
   std::string old_done = submit_id("fn", "input");
   run_to(old_done, CallState::succeeded, "out", k_t0 + 1000);
   std::string new_done = submit_id();
@@ -280,7 +281,7 @@ TEST_F(SchedTest, PruneDeletesOnlyOldTerminalCalls) {
   EXPECT_TRUE(m_store->get_call(queued).ok());
 }
 
-TEST_F(SchedTest, PruneWorksInBatches) {
+TEST_P(SchedTest, PruneWorksInBatches) {
   for (int i = 0; i < 5; ++i) {
     std::string id = submit_id();
     run_to(id, CallState::succeeded, "", k_t0 + 1000 + i);
@@ -290,7 +291,7 @@ TEST_F(SchedTest, PruneWorksInBatches) {
   EXPECT_EQ(m_store->prune(k_t0 + 5000, 2).value(), 1);
 }
 
-TEST_F(SchedTest, CountsAndStats) {
+TEST_P(SchedTest, CountsAndStats) {
   submit_id("fn");
   submit_id("fn");
   std::string other = submit_id("other");

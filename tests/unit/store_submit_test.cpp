@@ -9,8 +9,9 @@ namespace fnq::test {
 namespace {
 
 using SubmitTest = StoreTest;
+FNQ_STORE_TEST_BACKENDS(SubmitTest);
 
-TEST_F(SubmitTest, RoundTripKeepsEveryField) {
+TEST_P(SubmitTest, RoundTripKeepsEveryField) {
   NewCall nc = make_call("fn", "hello");
   nc.call.priority = 7;
   nc.call.sync = true;
@@ -62,7 +63,7 @@ void expect_same_call(const Call& answered, const Call& stored) {
   EXPECT_EQ(to_json(answered.request), to_json(stored.request));
 }
 
-TEST_F(SubmitTest, TheAnswerIsTheStoredCall) {
+TEST_P(SubmitTest, TheAnswerIsTheStoredCall) {
   std::string done = submit_id();
   run_to(done, CallState::succeeded, "out");
   std::string failed = submit_id("other");
@@ -112,26 +113,26 @@ TEST_F(SubmitTest, TheAnswerIsTheStoredCall) {
   EXPECT_EQ((*answered)[5].call.input_size, 3u);  // the output of `done`
 }
 
-TEST_F(SubmitTest, BinaryInputSurvives) {
+TEST_P(SubmitTest, BinaryInputSurvives) {
   std::string input("a\0b\xff", 4);
   std::string id = submit_id("fn", input);
   EXPECT_EQ(m_store->get_input(id).value(), input);
 }
 
-TEST_F(SubmitTest, FutureRunAtWaits) {
+TEST_P(SubmitTest, FutureRunAtWaits) {
   NewCall nc = make_call();
   nc.call.run_at = k_t0 + 5000;
   EXPECT_EQ(submit(nc).state, CallState::waiting);
 }
 
-TEST_F(SubmitTest, UnknownIdsAreNotFound) {
+TEST_P(SubmitTest, UnknownIdsAreNotFound) {
   auto c = m_store->get_call("019a0000-0000-7000-8000-000000000000");
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().kind, ErrorKind::not_found);
   EXPECT_EQ(m_store->get_output("nope").error().kind, ErrorKind::not_found);
 }
 
-TEST_F(SubmitTest, GetCallsKeepsTheOrderAskedAndNamesTheUnknownId) {
+TEST_P(SubmitTest, GetCallsKeepsTheOrderAskedAndNamesTheUnknownId) {
   std::string a = submit_id();
   std::string b = submit_id();
   std::string c = submit_id();
@@ -148,14 +149,14 @@ TEST_F(SubmitTest, GetCallsKeepsTheOrderAskedAndNamesTheUnknownId) {
   EXPECT_NE(missing.error().message.find("missing-id"), std::string::npos);
 }
 
-TEST_F(SubmitTest, UnknownFunctionIsRefused) {
+TEST_P(SubmitTest, UnknownFunctionIsRefused) {
   auto r = m_store->submit({make_call("nosuch")});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, ErrorKind::not_found);
   EXPECT_EQ(r.error().message, "unknown function 'nosuch'");
 }
 
-TEST_F(SubmitTest, BatchIsAllOrNothing) {
+TEST_P(SubmitTest, BatchIsAllOrNothing) {
   NewCall good = make_call();
   NewCall bad = make_call();
   bad.call.needs = {"019a0000-0000-7000-8000-00000000beef"};
@@ -166,7 +167,7 @@ TEST_F(SubmitTest, BatchIsAllOrNothing) {
   EXPECT_EQ(m_store->get_call(good.call.id).error().kind, ErrorKind::not_found);
 }
 
-TEST_F(SubmitTest, BatchCanNeedAnEarlierCallOfTheSameBatch) {
+TEST_P(SubmitTest, BatchCanNeedAnEarlierCallOfTheSameBatch) {
   NewCall first = make_call();
   NewCall second = make_call();
   second.call.input_from = first.call.id;
@@ -176,7 +177,7 @@ TEST_F(SubmitTest, BatchCanNeedAnEarlierCallOfTheSameBatch) {
   EXPECT_EQ((*r)[1].call.needs, std::vector<std::string>{first.call.id});
 }
 
-TEST_F(SubmitTest, IdempotencyKeyReturnsTheExistingCall) {
+TEST_P(SubmitTest, IdempotencyKeyReturnsTheExistingCall) {
   NewCall first = make_call("fn", "one");
   first.call.key = "job-1";
   Call a = submit(first);
@@ -206,7 +207,7 @@ TEST_F(SubmitTest, IdempotencyKeyReturnsTheExistingCall) {
   EXPECT_FALSE((*r2)[0].existing);
 }
 
-TEST_F(SubmitTest, ConcurrentSubmitsOfOneKeyCreateOneCall) {
+TEST_P(SubmitTest, ConcurrentSubmitsOfOneKeyCreateOneCall) {
   constexpr int k_threads = 20;
   std::vector<std::string> ids(k_threads);
   std::atomic<int> created{0};
@@ -231,7 +232,7 @@ TEST_F(SubmitTest, ConcurrentSubmitsOfOneKeyCreateOneCall) {
   EXPECT_EQ(m_store->count_in_state(CallState::queued).value(), 1);
 }
 
-TEST_F(SubmitTest, ConcurrentSubmitsAllCommit) {
+TEST_P(SubmitTest, ConcurrentSubmitsAllCommit) {
   constexpr int k_threads = 8;
   constexpr int k_per_thread = 25;
   std::vector<std::thread> threads;
@@ -253,7 +254,7 @@ TEST_F(SubmitTest, ConcurrentSubmitsAllCommit) {
   EXPECT_EQ(m_store->count_in_state(CallState::queued).value(), k_threads * k_per_thread);
 }
 
-TEST_F(SubmitTest, AFailingSubmitDoesNotDisturbOthersInTheSameBatch) {
+TEST_P(SubmitTest, AFailingSubmitDoesNotDisturbOthersInTheSameBatch) {
   // Group commit puts concurrent writers in one transaction; each gets its
   // own result.
   constexpr int k_threads = 8;
@@ -283,7 +284,7 @@ TEST_F(SubmitTest, AFailingSubmitDoesNotDisturbOthersInTheSameBatch) {
   EXPECT_EQ(m_store->count_in_state(CallState::queued).value(), k_threads * k_per_thread / 2);
 }
 
-TEST_F(SubmitTest, FindIdsByPrefix) {
+TEST_P(SubmitTest, FindIdsByPrefix) {
   std::vector<std::string> ids;
   for (int i = 0; i < 3; ++i) {
     ids.push_back(submit_id());
@@ -299,7 +300,7 @@ TEST_F(SubmitTest, FindIdsByPrefix) {
   EXPECT_EQ(m_store->find_ids("", 2)->size(), 2u);
 }
 
-TEST_F(SubmitTest, ListNewestFirstWithFiltersAndPages) {
+TEST_P(SubmitTest, ListNewestFirstWithFiltersAndPages) {
   std::vector<std::string> fn_ids;
   for (int i = 0; i < 5; ++i) {
     fn_ids.push_back(submit_id("fn"));
@@ -346,7 +347,7 @@ TEST_F(SubmitTest, ListNewestFirstWithFiltersAndPages) {
   EXPECT_TRUE(m_store->list_calls(succeeded_other)->empty());
 }
 
-TEST_F(SubmitTest, FunctionsCanBeAddedReadUpdatedAndListed) {
+TEST_P(SubmitTest, FunctionsCanBeAddedReadUpdatedAndListed) {
   Function f;
   f.name = "resize";
   f.command = {"convert", "-"};

@@ -1,16 +1,26 @@
 #pragma once
-// A fresh SQLite store in its own temp directory per test, with two
-// functions ("fn" and "other") and helpers to submit, claim and finish.
-// Times are passed explicitly: nothing here sleeps or reads the clock.
+// A fresh store per test, with two functions ("fn" and "other") and helpers
+// to submit, claim and finish. Times are passed explicitly: nothing here
+// sleeps or reads the clock.
+//
+// Every test runs on each backend (one set of tests, two stores): SQLite in
+// its own temp directory, and PostgreSQL in a database of its own on the
+// test server (support/pg_server.h). A suite opts in with
+// FNQ_STORE_TEST_BACKENDS(Suite) and TEST_P.
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "common/ids.h"
+#include "daemon/store/pg_store.h"
 #include "daemon/store/store.h"
 #include "support/temp_dir.h"
+#ifdef FNQ_HAVE_POSTGRESQL
+#include "support/pg_server.h"
+#endif
 
 namespace fnq::test {
 
@@ -27,12 +37,62 @@ inline NewCall make_call(const std::string& function = "fn", std::string input =
   return nc;
 }
 
-class StoreTest : public ::testing::Test {
+enum class Backend { sqlite, postgresql };
+
+inline void PrintTo(Backend b, std::ostream* os) {
+  *os << (b == Backend::sqlite ? "sqlite" : "postgresql");
+}
+
+inline std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::sqlite ? "sqlite" : "postgresql";
+}
+
+// The host name the PostgreSQL store claims as.
+inline constexpr const char* k_test_host = "test-host";
+
+class StoreTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    m_store = open_or_die();
+    if (GetParam() == Backend::postgresql) {
+      ASSERT_NO_FATAL_FAILURE(open_postgresql());
+      if (!m_store) {
+        return;  // skipped
+      }
+    } else {
+      m_store = open_or_die();
+    }
+    ASSERT_TRUE(m_store);
     add_function("fn");
     add_function("other");
+  }
+
+  void open_postgresql() {
+#ifdef FNQ_HAVE_POSTGRESQL
+    std::string why;
+    const PgServer* server = PgServer::shared(&why);
+    if (!server) {
+      if (pg_bin_dir().empty()) {
+        GTEST_SKIP() << "no PostgreSQL server for the tests: " << why;
+      }
+      FAIL() << "the PostgreSQL test server is not running: " << why;
+    }
+    m_conninfo = server->create_database(&why);
+    ASSERT_FALSE(m_conninfo.empty()) << why;
+    m_store = open_pg_or_die(k_test_host);
+#else
+    GTEST_SKIP() << "PostgreSQL support is not compiled in";
+#endif
+  }
+
+  // Another store on the same PostgreSQL database, as another host.
+  std::unique_ptr<Store> open_pg_or_die(const std::string& host) {
+    PgOptions opts;
+    opts.conninfo = m_conninfo;
+    opts.host = host;
+    opts.connections = 4;
+    auto store = open_postgresql_store(opts);
+    EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
+    return store.ok() ? std::move(store).value() : nullptr;
   }
 
   SqliteOptions options() const {
@@ -116,7 +176,18 @@ class StoreTest : public ::testing::Test {
   }
 
   TempDir m_dir;
+  std::string m_conninfo;  // PostgreSQL only
   std::unique_ptr<Store> m_store;
 };
+
+#ifdef FNQ_HAVE_POSTGRESQL
+#define FNQ_STORE_TEST_BACKEND_VALUES ::testing::Values(Backend::sqlite, Backend::postgresql)
+#else
+#define FNQ_STORE_TEST_BACKEND_VALUES ::testing::Values(Backend::sqlite)
+#endif
+
+// Runs every TEST_P of `suite` on each backend.
+#define FNQ_STORE_TEST_BACKENDS(suite) \
+  INSTANTIATE_TEST_SUITE_P(Backends, suite, FNQ_STORE_TEST_BACKEND_VALUES, backend_name)
 
 }  // namespace fnq::test
