@@ -12,6 +12,7 @@
 #include "daemon/api/server.h"
 #include "daemon/callbacks.h"
 #include "daemon/store/store.h"
+#include "daemon/terminal.h"
 
 namespace fnq::fuzz {
 namespace {
@@ -73,10 +74,12 @@ FuzzDaemon start() {
     give_up("cannot load functions");
   }
   p->callbacks = std::make_unique<CallbackSender>(p->config, *p->store, p->metrics);
+  OnTerminal calls_terminal = terminal_notifier(p->watch, *p->callbacks);
   p->scheduler = std::make_unique<Scheduler>(p->config, *p->store, *p->functions, p->metrics,
-                                             [p](const std::vector<std::string>& ids) { p->watch.notify(ids); });
-  p->ctx = std::unique_ptr<ApiContext>(new ApiContext{p->config, *p->store, *p->functions, *p->scheduler,
-                                                      p->watch, p->metrics, *p->callbacks, "", "", 0});
+                                             calls_terminal);
+  p->ctx = std::unique_ptr<ApiContext>(new ApiContext{p->config, *p->store, *p->functions,
+                                                      *p->scheduler, p->watch, p->metrics,
+                                                      *p->callbacks, calls_terminal, "", "", 0});
   p->server = std::make_unique<ApiServer>(*p->ctx);
   auto port = p->server->bind();
   if (!port) {
