@@ -19,13 +19,7 @@ Result<std::vector<std::string>> take_dependents(Database& db, const std::string
   {
     Query q = db.query(sql::k_dependents);
     q.bind(1, id);
-    while (true) {
-      FNQ_TRY_ASSIGN(bool row, q.step());
-      if (!row) {
-        break;
-      }
-      out.push_back(q.text(0));
-    }
+    FNQ_TRY_ASSIGN(out, q.collect([](const Query& row) { return row.text(0); }));
   }
   if (!out.empty()) {
     Query q = db.query("DELETE FROM call_needs WHERE needs_id = ?1");

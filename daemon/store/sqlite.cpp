@@ -1,6 +1,7 @@
 #include "daemon/store/sqlite.h"
 
 #include <cerrno>
+#include <mutex>
 #include <utility>
 
 namespace fnq {
@@ -33,16 +34,23 @@ Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
   }
 }
 
+void disable_sqlite_memory_statistics() {
+  static std::once_flag configured;
+  std::call_once(configured, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
 // ---- Query ---------------------------------------------------------------
 
-Query::Query(Database* db, sqlite3_stmt* stmt, CachedStatement* entry, std::optional<Error> error)
-    : m_db(db), m_stmt(stmt), m_entry(entry), m_error(std::move(error)) {}
+Query::Query(Database* db, sqlite3_stmt* stmt, CachedStatement* entry, std::optional<Error> error,
+             int rc)
+    : m_db(db), m_stmt(stmt), m_entry(entry), m_error(std::move(error)), m_rc(rc) {}
 
 Query::Query(Query&& other) noexcept
     : m_db(other.m_db),
       m_stmt(std::exchange(other.m_stmt, nullptr)),
       m_entry(other.m_entry),
-      m_error(std::move(other.m_error)) {}
+      m_error(std::move(other.m_error)),
+      m_rc(other.m_rc) {}
 
 Query::~Query() {
   if (!m_stmt) {
@@ -60,7 +68,21 @@ Query::~Query() {
 void Query::note_bind(int rc) {
   if (rc != SQLITE_OK && !m_error) {
     m_error = m_db->error(rc, "bind");
+    m_rc = rc;
   }
+}
+
+int Query::parameter_index(const char* name) {
+  if (!m_stmt) {
+    return 0;
+  }
+  int index = sqlite3_bind_parameter_index(m_stmt, name);
+  if (index == 0 && !m_error) {
+    m_error = make_error(ErrorKind::internal, std::string("bind: no parameter ") + name +
+                                                  " (in: " + sqlite3_sql(m_stmt) + ")");
+    m_rc = SQLITE_RANGE;
+  }
+  return index;
 }
 
 Query& Query::bind(int index, std::int64_t value) {
@@ -107,6 +129,7 @@ Result<bool> Query::step() {
     return false;
   }
   m_error = m_db->error(rc, "");
+  m_rc = rc;
   if (m_error->kind == ErrorKind::internal) {
     // A bug: say which statement, for the log.
     m_error->message += std::string(" (in: ") + sqlite3_sql(m_stmt) + ")";
@@ -115,12 +138,7 @@ Result<bool> Query::step() {
 }
 
 Status Query::run() {
-  while (true) {
-    FNQ_TRY_ASSIGN(bool row, step());
-    if (!row) {
-      return {};
-    }
-  }
+  return each([](const Query&) {});
 }
 
 bool Query::is_null(int column) const { return sqlite3_column_type(m_stmt, column) == SQLITE_NULL; }
@@ -212,7 +230,7 @@ Query Database::query(const std::string& sql) {
   auto it = m_cache.find(sql);
   if (it != m_cache.end() && !it->second.in_use) {
     it->second.in_use = true;
-    return Query(this, it->second.stmt, &it->second, std::nullopt);
+    return Query(this, it->second.stmt, &it->second, std::nullopt, SQLITE_OK);
   }
   bool cache = it == m_cache.end();
   sqlite3_stmt* stmt = nullptr;
@@ -225,13 +243,13 @@ Query Database::query(const std::string& sql) {
     if (err.kind == ErrorKind::internal) {
       err.message += " (in: " + sql + ")";
     }
-    return Query(this, nullptr, nullptr, std::move(err));
+    return Query(this, nullptr, nullptr, std::move(err), rc != SQLITE_OK ? rc : SQLITE_MISUSE);
   }
   CachedStatement* entry = nullptr;
   if (cache) {
     entry = &m_cache.emplace(sql, CachedStatement{stmt, true}).first->second;
   }
-  return Query(this, stmt, entry, std::nullopt);
+  return Query(this, stmt, entry, std::nullopt, SQLITE_OK);
 }
 
 Status Database::exec_script(const std::string& sql, std::string_view what) {
@@ -253,6 +271,18 @@ Result<std::int64_t> Database::query_int(const std::string& sql) {
   }
   return q.int64(0);
 }
+
+std::string Database::error_message() const { return sqlite3_errmsg(m_db); }
+
+void Database::set_busy_timeout(int ms) { sqlite3_busy_timeout(m_db, ms); }
+
+void Database::keep_wal_at_close() {
+  sqlite3_db_config(m_db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+}
+
+int Database::changes() const { return sqlite3_changes(m_db); }
+
+bool Database::in_transaction() const { return !sqlite3_get_autocommit(m_db); }
 
 // ---- ReadTransaction -------------------------------------------------------
 

@@ -4,12 +4,18 @@
 //
 // A Query never throws: a failed prepare or bind is remembered and reported
 // by the next step(), so call sites handle one Result per statement.
+//
+// The rest of the store reaches SQLite only through these types: no other
+// file calls the C API.
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include <sqlite3.h>
 
@@ -22,12 +28,32 @@ namespace fnq {
 // rest (I/O, corruption, busy) -> io. `what` says what was being done.
 Error sqlite_error(sqlite3* db, int rc, std::string_view what);
 
+// Turns off SQLite's memory statistics for the process, so that its every
+// malloc and free does not take a global mutex. Takes effect only before
+// SQLite initializes (the first open); harmless after.
+void disable_sqlite_memory_statistics();
+
 class Database;
+
+namespace detail {
+// What a row function gives: a T, or a Result<T> that can stop the query.
+template <class T>
+struct RowValue {
+  using type = T;
+  static constexpr bool can_fail = false;
+};
+template <class T>
+struct RowValue<Result<T>> {
+  using type = T;
+  static constexpr bool can_fail = true;
+};
+}  // namespace detail
 struct CachedStatement;
 
 // One use of a prepared statement. Reset (and its bindings cleared) when it
 // goes out of scope, so the cached statement is ready for the next use and
-// holds no read snapshot open. Parameters are 1-based, columns 0-based.
+// holds no read snapshot open. Parameters are 1-based or named (":name" in
+// the SQL), columns 0-based.
 class Query {
  public:
   Query(Query&& other) noexcept;
@@ -51,11 +77,30 @@ class Query {
   Query& bind(int index, const std::optional<T>& value) {
     return value ? bind(index, *value) : bind_null(index);
   }
+  // By name, as written in the SQL (":id"); a name the SQL lacks is an
+  // error reported by step().
+  template <class T>
+  Query& bind(const char* name, const T& value) {
+    return bind(parameter_index(name), value);
+  }
+  Query& bind_null(const char* name) { return bind_null(parameter_index(name)); }
 
   // true: a row is available; false: done.
   Result<bool> step();
   // Steps to the end, ignoring rows.
   Status run();
+  // Steps to the end, calling row_fn(const Query&) on each row; row_fn
+  // returns nothing, or a Status whose error stops the query.
+  template <class RowFn>
+  Status each(RowFn&& row_fn);
+  // Steps to the end and gives what row_fn(const Query&) makes of each
+  // row: a T, or a Result<T> whose error stops the query.
+  template <class RowFn>
+  auto collect(RowFn&& row_fn) -> Result<std::vector<
+      typename detail::RowValue<std::invoke_result_t<RowFn&, const Query&>>::type>>;
+
+  // The SQLite result code of the failure step() reported (SQLITE_OK if none).
+  int result_code() const { return m_rc; }
 
   bool is_null(int column) const;
   std::int64_t int64(int column) const;
@@ -69,14 +114,50 @@ class Query {
  private:
   friend class Database;
   // entry: the cache slot of stmt, or nullptr for a statement of its own.
-  Query(Database* db, sqlite3_stmt* stmt, CachedStatement* entry, std::optional<Error> error);
+  Query(Database* db, sqlite3_stmt* stmt, CachedStatement* entry, std::optional<Error> error,
+        int rc);
   void note_bind(int rc);
+  // 0 (which every bind refuses) for an unknown name, noted as an error.
+  int parameter_index(const char* name);
 
   Database* m_db = nullptr;
   sqlite3_stmt* m_stmt = nullptr;
   CachedStatement* m_entry = nullptr;
   std::optional<Error> m_error;  // from prepare or bind, reported by step()
+  int m_rc = SQLITE_OK;          // the SQLite code of m_error, if it has one
 };
+
+template <class RowFn>
+Status Query::each(RowFn&& row_fn) {
+  while (true) {
+    FNQ_TRY_ASSIGN(bool row, step());
+    if (!row) {
+      return {};
+    }
+    if constexpr (std::is_void_v<std::invoke_result_t<RowFn&, const Query&>>) {
+      row_fn(std::as_const(*this));
+    } else {
+      FNQ_TRY(row_fn(std::as_const(*this)));
+    }
+  }
+}
+
+template <class RowFn>
+auto Query::collect(RowFn&& row_fn) -> Result<std::vector<
+    typename detail::RowValue<std::invoke_result_t<RowFn&, const Query&>>::type>> {
+  using Made = detail::RowValue<std::invoke_result_t<RowFn&, const Query&>>;
+  std::vector<typename Made::type> out;
+  FNQ_TRY(each([&](const Query& row) -> Status {
+    if constexpr (Made::can_fail) {
+      FNQ_TRY_ASSIGN(auto value, row_fn(row));
+      out.push_back(std::move(value));
+    } else {
+      out.push_back(row_fn(row));
+    }
+    return {};
+  }));
+  return out;
+}
 
 struct CachedStatement {
   sqlite3_stmt* stmt = nullptr;
@@ -98,7 +179,6 @@ class Database {
   Database& operator=(const Database&) = delete;
   ~Database();
 
-  sqlite3* handle() const { return m_db; }
   const std::string& path() const { return m_path; }
 
   // A use of the statement for `sql`, prepared once per connection. If the
@@ -112,6 +192,20 @@ class Database {
   Result<std::int64_t> query_int(const std::string& sql);
 
   Error error(int rc, std::string_view what) const { return sqlite_error(m_db, rc, what); }
+  // SQLite's text for the last failure on this connection.
+  std::string error_message() const;
+
+  // How long a statement waits for another connection's lock before it
+  // fails with SQLITE_BUSY.
+  void set_busy_timeout(int ms);
+  // Closing the last connection leaves the WAL as it is instead of merging
+  // it into the database.
+  void keep_wal_at_close();
+  // Rows changed by the last INSERT, UPDATE or DELETE.
+  int changes() const;
+  // false once SQLite has ended the transaction (COMMIT, ROLLBACK, or a
+  // rollback of its own after an error).
+  bool in_transaction() const;
 
  private:
   void close();

@@ -37,29 +37,21 @@ bool is_corruption(int rc) {
 // Errors while first reading a database: corruption is named as such.
 Error open_error(const Database& db, int rc, const std::string& what) {
   if (is_corruption(rc)) {
-    return make_error(ErrorKind::io, "database " + db.path() + " is corrupt (" +
-                                         sqlite3_errmsg(db.handle()) + ")");
+    return make_error(ErrorKind::io,
+                      "database " + db.path() + " is corrupt (" + db.error_message() + ")");
   }
   return db.error(rc, what);
 }
 
 // Runs a single-integer query during open, mapping corruption.
 Result<std::int64_t> read_int(Database& db, const std::string& sql) {
-  sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v2(db.handle(), sql.c_str(), -1, &stmt, nullptr);
-  std::int64_t value = 0;
-  if (rc == SQLITE_OK) {
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-      value = sqlite3_column_int64(stmt, 0);
-      rc = SQLITE_OK;
-    }
+  Query q = db.query(sql);
+  Result<bool> row = q.step();
+  if (!row.ok() || !*row) {
+    return open_error(db, row.ok() ? SQLITE_DONE : q.result_code(),
+                      "cannot read database " + db.path());
   }
-  sqlite3_finalize(stmt);
-  if (rc != SQLITE_OK) {
-    return open_error(db, rc, "cannot read database " + db.path());
-  }
-  return value;
+  return q.int64(0);
 }
 
 // Ours: our application_id; or a brand-new database (id 0, no tables).
@@ -89,7 +81,7 @@ Status check_version(Database& db, std::int64_t version) {
 }
 
 Status configure_writer(Database& db, const SqliteOptions& opts) {
-  sqlite3_busy_timeout(db.handle(), k_busy_timeout_ms);
+  db.set_busy_timeout(k_busy_timeout_ms);
   {
     Query q = db.query("PRAGMA journal_mode=WAL");
     FNQ_TRY_ASSIGN(bool row, q.step());
@@ -193,7 +185,7 @@ Result<Database> open_reader(const SqliteOptions& opts) {
   // Read-write at the file level (WAL readers update the shared-memory
   // index), read-only by query_only.
   FNQ_TRY_ASSIGN(Database db, Database::open(opts.path, SQLITE_OPEN_READWRITE, opts.vfs));
-  sqlite3_busy_timeout(db.handle(), k_busy_timeout_ms);
+  db.set_busy_timeout(k_busy_timeout_ms);
   FNQ_TRY(db.exec_script("PRAGMA query_only=1;\nPRAGMA temp_store=MEMORY;\nPRAGMA cache_size=-" +
                              std::to_string(k_reader_cache_kib),
                          "cannot configure " + db.path()));

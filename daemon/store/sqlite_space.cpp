@@ -32,10 +32,6 @@ std::string directory_of(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-void keep_wal_at_close(Database& db) {
-  sqlite3_db_config(db.handle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
-}
-
 // What a full checkpoint adds to the database file: in WAL mode page_count
 // is the size after the last commit, which the file reaches once merged.
 Result<std::uint64_t> checkpoint_growth(Database& db) {
@@ -80,13 +76,13 @@ Status checkpoint_before_close(Database& db) {
                      ") for the next start instead of merging it into the database";
   auto growth = checkpoint_growth(db);
   if (!growth) {
-    keep_wal_at_close(db);
+    db.keep_wal_at_close();
     return make_error(growth.error().kind, kept + ": " + growth.error().message);
   }
   std::uint64_t need = *growth + k_room_to_start;
   auto free = free_bytes_near(db.path());
   if (free && *free < need) {
-    keep_wal_at_close(db);
+    db.keep_wal_at_close();
     return make_error(ErrorKind::disk_full,
                       kept + ": merging needs about " + rough_size(need) +
                           " free on the filesystem of " + directory_of(db.path()) + ", which has " +
@@ -94,7 +90,7 @@ Status checkpoint_before_close(Database& db) {
   }
   Status merged = db.run("PRAGMA wal_checkpoint(TRUNCATE)");
   if (!merged) {
-    keep_wal_at_close(db);
+    db.keep_wal_at_close();
     return make_error(merged.error().kind, kept + ": " + merged.error().message);
   }
   return {};

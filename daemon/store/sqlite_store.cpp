@@ -1,7 +1,6 @@
 #include "daemon/store/sqlite_store.h"
 
 #include <algorithm>
-#include <mutex>
 
 #include "common/timeutil.h"
 #include "daemon/store/sqlite_open.h"
@@ -35,11 +34,9 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& opts) {
   if (opts.path.empty()) {
     return make_error(ErrorKind::invalid_input, "no database path given");
   }
-  // Before SQLite initializes: no memory statistics (fnq reads none), so its
-  // every malloc and free does not take a global mutex (a tenth of the
-  // writer's time in a batch submit). Fails harmlessly once initialized.
-  static std::once_flag configured;
-  std::call_once(configured, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+  // Before SQLite initializes: fnq reads no memory statistics, and keeping
+  // them took a tenth of the writer's time in a batch submit.
+  disable_sqlite_memory_statistics();
   // Before the lock file is created beside it: is this a database at all?
   FNQ_TRY(check_sqlite_header(opts.path));
   FNQ_TRY_ASSIGN(LockFile lock, LockFile::acquire(opts.path + ".lock", "database " + opts.path));
@@ -83,15 +80,7 @@ Status SqliteStore::close() {
 Result<std::vector<Function>> SqliteStore::list_functions() {
   return read([&](Database& db) -> Result<std::vector<Function>> {
     Query q = db.query("SELECT name, definition FROM functions ORDER BY name");
-    std::vector<Function> out;
-    while (true) {
-      FNQ_TRY_ASSIGN(bool row, q.step());
-      if (!row) {
-        return out;
-      }
-      FNQ_TRY_ASSIGN(Function f, parse_definition(q.text(0), q.text(1)));
-      out.push_back(std::move(f));
-    }
+    return q.collect([](const Query& row) { return parse_definition(row.text(0), row.text(1)); });
   });
 }
 

@@ -143,13 +143,7 @@ Result<int> SqliteStore::prune(std::int64_t before, int batch) {
     {
       Query q = db.query(sql::k_prunable);
       q.bind(1, before).bind(2, batch);
-      while (true) {
-        FNQ_TRY_ASSIGN(bool row, q.step());
-        if (!row) {
-          break;
-        }
-        ids.push_back(q.text(0));
-      }
+      FNQ_TRY_ASSIGN(ids, q.collect([](const Query& row) { return row.text(0); }));
     }
     // Edges where a pruned call is the dependent of a still unfinished call
     // stay until that call ends and consumes them (see call_needs).
@@ -164,14 +158,8 @@ Result<std::vector<CallbackJob>> SqliteStore::due_callbacks(std::int64_t now, in
   return read([&](Database& db) -> Result<std::vector<CallbackJob>> {
     Query q = db.query(sql::k_due_callbacks);
     q.bind(1, now).bind(2, std::max(0, limit));
-    std::vector<CallbackJob> out;
-    while (true) {
-      FNQ_TRY_ASSIGN(bool row, q.step());
-      if (!row) {
-        return out;
-      }
-      out.push_back(CallbackJob{q.text(0), q.text(1), q.int32(2)});
-    }
+    return q.collect(
+        [](const Query& row) { return CallbackJob{row.text(0), row.text(1), row.int32(2)}; });
   });
 }
 
@@ -214,15 +202,12 @@ Result<StoreStats> SqliteStore::stats() {
   return read([&](Database& db) -> Result<StoreStats> {
     Query q = db.query("SELECT function, state, count(*) FROM calls GROUP BY function, state");
     StoreStats out;
-    while (true) {
-      FNQ_TRY_ASSIGN(bool row, q.step());
-      if (!row) {
-        return out;
+    FNQ_TRY(q.each([&](const Query& row) {
+      if (auto state = parse_call_state(row.text(1))) {
+        out.counts.emplace_back(row.text(0), *state, row.int64(2));
       }
-      if (auto state = parse_call_state(q.text(1))) {
-        out.counts.emplace_back(q.text(0), *state, q.int64(2));
-      }
-    }
+    }));
+    return out;
   });
 }
 
@@ -251,13 +236,9 @@ Result<Store::DeleteResult> SqliteStore::delete_function(const std::string& name
     {
       Query q = db.query(sql::k_unfinished_of_function);
       q.bind(1, name);
-      while (true) {
-        FNQ_TRY_ASSIGN(bool row, q.step());
-        if (!row) {
-          break;
-        }
-        unfinished.emplace_back(q.text(0), q.text(1));
-      }
+      FNQ_TRY_ASSIGN(unfinished, q.collect([](const Query& row) {
+                       return std::make_pair(row.text(0), row.text(1));
+                     }));
     }
     if (!unfinished.empty() && !force) {
       return make_error(ErrorKind::conflict, "function '" + name + "' has " +

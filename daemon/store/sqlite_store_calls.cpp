@@ -130,39 +130,43 @@ Result<std::optional<Call>> insert_call(Database& db, const NewCall& nc, const N
       "INSERT INTO calls (id, function, state, attempt, max_retries, error, priority, sync, key, "
       "input_from, needs, pending_needs, created_at, run_at, finished_at, exec_timeout_ms, "
       "input_size, callback_url, callback_state, callback_next_at, request) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-      "?18, CASE WHEN ?18 IS NULL THEN NULL ELSE 'pending' END, ?19, ?20) "
+      "VALUES (:id, :function, :state, :attempt, :max_retries, :error, :priority, :sync, :key, "
+      ":input_from, :needs, :pending_needs, :created_at, :run_at, :finished_at, "
+      ":exec_timeout_ms, :input_size, :callback_url, "
+      "CASE WHEN :callback_url IS NULL THEN NULL ELSE 'pending' END, :callback_next_at, :request) "
       "ON CONFLICT (function, key) WHERE key IS NOT NULL DO NOTHING");
-  q.bind(1, c.id).bind(2, c.function).bind(3, to_string(state)).bind(4, c.attempt);
-  q.bind(5, c.max_retries).bind(6, check.skip_error).bind(7, c.priority).bind(8, c.sync);
-  q.bind(9, c.key).bind(10, c.input_from);
+  q.bind(":id", c.id).bind(":function", c.function).bind(":state", to_string(state));
+  q.bind(":attempt", c.attempt).bind(":max_retries", c.max_retries);
+  q.bind(":error", check.skip_error).bind(":priority", c.priority).bind(":sync", c.sync);
+  q.bind(":key", c.key).bind(":input_from", c.input_from);
   if (check.needs.empty()) {
-    q.bind_null(11);
+    q.bind_null(":needs");
   } else {
-    q.bind(11, json(check.needs).dump());
+    q.bind(":needs", json(check.needs).dump());
   }
-  q.bind(12, static_cast<int>(check.pending_ids.size())).bind(13, now).bind(14, c.run_at);
+  q.bind(":pending_needs", static_cast<int>(check.pending_ids.size()));
+  q.bind(":created_at", now).bind(":run_at", c.run_at);
   if (terminal) {
-    q.bind(15, now);
+    q.bind(":finished_at", now);
   } else {
-    q.bind_null(15);
+    q.bind_null(":finished_at");
   }
   if (c.exec_timeout) {
-    q.bind(16, static_cast<std::int64_t>(c.exec_timeout->count()));
+    q.bind(":exec_timeout_ms", static_cast<std::int64_t>(c.exec_timeout->count()));
   } else {
-    q.bind_null(16);
+    q.bind_null(":exec_timeout_ms");
   }
-  q.bind(17, static_cast<std::uint64_t>(nc.input.size())).bind(18, url);
+  q.bind(":input_size", static_cast<std::uint64_t>(nc.input.size())).bind(":callback_url", url);
   if (terminal && url) {
-    q.bind(19, now);
+    q.bind(":callback_next_at", now);
   } else {
-    q.bind_null(19);
+    q.bind_null(":callback_next_at");
   }
-  q.bind(20, request_json(c.request, memo));
+  q.bind(":request", request_json(c.request, memo));
   FNQ_TRY(q.run());
   // Not RETURNING: SQLite collects RETURNING rows in an ephemeral table,
   // opened and closed for every row.
-  if (sqlite3_changes(db.handle()) != 1) {
+  if (db.changes() != 1) {
     return std::optional<Call>();
   }
   return std::optional<Call>(stored_call(nc, check, state, url));
@@ -263,14 +267,7 @@ Result<std::vector<std::string>> SqliteStore::find_ids(const std::string& prefix
   return read([&](Database& db) -> Result<std::vector<std::string>> {
     Query q = db.query(sql::k_find_ids);
     q.bind(1, prefix).bind(2, prefix + k_after_ids).bind(3, std::max(0, limit));
-    std::vector<std::string> out;
-    while (true) {
-      FNQ_TRY_ASSIGN(bool row, q.step());
-      if (!row) {
-        return out;
-      }
-      out.push_back(q.text(0));
-    }
+    return q.collect([](const Query& row) { return row.text(0); });
   });
 }
 
@@ -305,15 +302,7 @@ Result<std::vector<Call>> SqliteStore::list_calls(const CallFilter& filter) {
       q.bind_null(1);
     }
     q.bind(2, filter.function).bind(3, filter.before.value_or(k_after_ids)).bind(4, limit);
-    std::vector<Call> out;
-    while (true) {
-      FNQ_TRY_ASSIGN(bool row, q.step());
-      if (!row) {
-        return out;
-      }
-      FNQ_TRY_ASSIGN(Call c, read_call(q));
-      out.push_back(std::move(c));
-    }
+    return q.collect(read_call);
   });
 }
 

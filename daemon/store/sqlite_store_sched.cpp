@@ -70,9 +70,7 @@ Result<FinishResult> finish_one(Database& db, const AttemptOutcome& o) {
   return result;
 }
 
-bool claim_order(const ClaimedCall& a, const ClaimedCall& b) {
-  const Call& x = a.call;
-  const Call& y = b.call;
+bool claim_order(const Call& x, const Call& y) {
   return std::make_tuple(!x.sync, -static_cast<std::int64_t>(x.priority), x.run_at, x.id) <
          std::make_tuple(!y.sync, -static_cast<std::int64_t>(y.priority), y.run_at, y.id);
 }
@@ -84,23 +82,19 @@ namespace {
 // Claims up to limit queued calls (k_claim) inside the current transaction.
 Result<std::vector<ClaimedCall>> claim_rows(Database& db, std::int64_t now,
                                             const std::string& skip, int limit) {
-  std::vector<ClaimedCall> out;
+  std::vector<Call> calls;
   {
     Query q = db.query(sql::k_claim);
     q.bind(1, now).bind(2, skip).bind(3, limit);
-    while (true) {
-      FNQ_TRY_ASSIGN(bool row, q.step());
-      if (!row) {
-        break;
-      }
-      FNQ_TRY_ASSIGN(Call c, read_call(q));
-      out.push_back(ClaimedCall{std::move(c), std::string()});
-    }
+    FNQ_TRY_ASSIGN(calls, q.collect(read_call));
   }
   // RETURNING gives rows in no particular order.
-  std::sort(out.begin(), out.end(), claim_order);
-  for (ClaimedCall& claimed : out) {
-    FNQ_TRY_ASSIGN(claimed.input, read_blob(db, claimed.call.id, BlobKind::input));
+  std::sort(calls.begin(), calls.end(), claim_order);
+  std::vector<ClaimedCall> out;
+  out.reserve(calls.size());
+  for (Call& call : calls) {
+    FNQ_TRY_ASSIGN(std::string input, read_blob(db, call.id, BlobKind::input));
+    out.push_back(ClaimedCall{std::move(call), std::move(input)});
   }
   return out;
 }
@@ -228,13 +222,9 @@ Result<RecoveryReport> SqliteStore::recover_interrupted(std::int64_t now) {
     std::vector<Interrupted> running;
     {
       Query q = db.query(sql::k_running);
-      while (true) {
-        FNQ_TRY_ASSIGN(bool row, q.step());
-        if (!row) {
-          break;
-        }
-        running.push_back({q.text(0), q.int32(1), q.int32(2)});
-      }
+      FNQ_TRY_ASSIGN(running, q.collect([](const Query& row) {
+                       return Interrupted{row.text(0), row.int32(1), row.int32(2)};
+                     }));
     }
     RecoveryReport report;
     Settlement s;

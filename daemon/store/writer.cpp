@@ -145,7 +145,7 @@ void Writer::run_batch(const std::vector<PendingPtr>& batch) {
     lost = !run_in_savepoint(*batch[ran]);
   }
   Status committed = lost ? Status(batch[ran - 1]->result.error()) : m_db.run("COMMIT");
-  if (!committed.ok() && !sqlite3_get_autocommit(m_db.handle())) {
+  if (!committed.ok() && m_db.in_transaction()) {
     (void)m_db.run("ROLLBACK");
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -162,7 +162,7 @@ void Writer::run_batch(const std::vector<PendingPtr>& batch) {
 bool Writer::run_in_savepoint(Pending& p) {
   p.result = m_db.run("SAVEPOINT task");
   if (!p.result.ok()) {
-    return !sqlite3_get_autocommit(m_db.handle());
+    return m_db.in_transaction();
   }
   try {
     p.result = p.task(m_db);
@@ -170,7 +170,7 @@ bool Writer::run_in_savepoint(Pending& p) {
     // A bug in a task; keep the writer (and every other caller) alive.
     p.result = make_error(ErrorKind::internal, std::string("store task failed: ") + e.what());
   }
-  if (sqlite3_get_autocommit(m_db.handle())) {
+  if (!m_db.in_transaction()) {
     // SQLite rolled back the whole transaction (e.g. on an I/O error).
     if (p.result.ok()) {
       p.result = make_error(ErrorKind::internal, "transaction ended inside a store task");
