@@ -21,12 +21,9 @@ Result<HttpResponse> exchange(Api& api, const ApiRequest& request) {
   std::string body = request.body
                          ? request.body->dump(-1, ' ', false, json::error_handler_t::replace)
                          : std::string();
-  auto response = api.send(request.method, request.path, body, request.timeout);
-  if (!response.ok()) {
-    return response.error();
-  }
-  if (response->status < 200 || response->status >= 300) {
-    return ApiClient::error_from_response(*response);
+  FNQ_TRY_ASSIGN(auto response, api.send(request.method, request.path, body, request.timeout));
+  if (response.status < 200 || response.status >= 300) {
+    return ApiClient::error_from_response(response);
   }
   return response;
 }
@@ -39,26 +36,21 @@ std::unique_ptr<Api> make_http_api(Endpoint endpoint) {
 
 ApiFactory http_api_factory() {
   return [](const GlobalOptions& global) -> Result<std::unique_ptr<Api>> {
-    auto endpoint = discover(DiscoveryOptions{global.url, global.token_file, global.state_dir});
-    if (!endpoint.ok()) {
-      return endpoint.error();
-    }
-    return make_http_api(std::move(*endpoint));
+    FNQ_TRY_ASSIGN(auto endpoint,
+                   discover(DiscoveryOptions{global.url, global.token_file, global.state_dir}));
+    return make_http_api(std::move(endpoint));
   };
 }
 
 Result<JsonReply> request_json(Api& api, const ApiRequest& request) {
-  auto response = exchange(api, request);
-  if (!response.ok()) {
-    return response.error();
-  }
+  FNQ_TRY_ASSIGN(auto response, exchange(api, request));
   JsonReply reply;
-  reply.status = response->status;
-  if (response->body.empty()) {
+  reply.status = response.status;
+  if (response.body.empty()) {
     reply.body = json::object();
     return reply;
   }
-  reply.body = json::parse(response->body, nullptr, false);
+  reply.body = json::parse(response.body, nullptr, false);
   if (reply.body.is_discarded()) {
     return make_error(ErrorKind::io, "fnqd sent malformed JSON");
   }
@@ -66,11 +58,8 @@ Result<JsonReply> request_json(Api& api, const ApiRequest& request) {
 }
 
 Result<std::string> request_raw(Api& api, const ApiRequest& request) {
-  auto response = exchange(api, request);
-  if (!response.ok()) {
-    return response.error();
-  }
-  return std::move(response->body);
+  FNQ_TRY_ASSIGN(auto response, exchange(api, request));
+  return std::move(response.body);
 }
 
 }  // namespace fnq::cli

@@ -215,11 +215,8 @@ class AwaitLoop {
   bool timed_out() const { return m_timeout && Clock::now() - m_start >= *m_timeout; }
 
   Result<JsonReply> ask(Millis chunk) {
-    auto api = m_ctx.connect();
-    if (!api.ok()) {
-      return api.error();
-    }
-    return await_once(**api, m_ids, chunk, false);
+    FNQ_TRY_ASSIGN(auto api, m_ctx.connect());
+    return await_once(*api, m_ids, chunk, false);
   }
 
   // Once the calls were found, a daemon restart (or upgrade) is ridden out

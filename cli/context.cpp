@@ -29,11 +29,8 @@ Context::Context(std::istream& in, std::ostream& out, std::ostream& err, Termina
 
 Result<Api*> Context::connect() {
   if (!m_api) {
-    auto api = m_api_factory(m_global);
-    if (!api.ok()) {
-      return api.error();
-    }
-    m_api = std::move(*api);
+    FNQ_TRY_ASSIGN(auto api, m_api_factory(m_global));
+    m_api = std::move(api);
   }
   return m_api.get();
 }

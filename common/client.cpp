@@ -91,23 +91,17 @@ std::string default_state_dir() {
 
 Result<Endpoint> discover(const DiscoveryOptions& opts) {
   std::string state_dir = opts.state_dir ? *opts.state_dir : default_state_dir();
-  auto url = find_url(opts, state_dir);
-  if (!url) {
-    return url.error();
-  }
-  auto token = find_token(opts, state_dir);
-  if (!token) {
-    return token.error();
-  }
-  std::string u = *url;
+  FNQ_TRY_ASSIGN(auto url, find_url(opts, state_dir));
+  FNQ_TRY_ASSIGN(auto token, find_token(opts, state_dir));
+  std::string u = url;
   while (!u.empty() && u.back() == '/') {
     u.pop_back();
   }
   FNQ_TRY(http::parse_url(u));
-  if (token->find_first_of("\r\n") != std::string::npos) {
+  if (token.find_first_of("\r\n") != std::string::npos) {
     return make_error(ErrorKind::unauthorized, "the token holds a line break");
   }
-  return Endpoint{u, *token};
+  return Endpoint{u, token};
 }
 
 ApiClient::ApiClient(Endpoint endpoint)
@@ -130,12 +124,9 @@ Result<HttpResponse> ApiClient::send(const std::string& method, const std::strin
   if (!m_endpoint.token.empty()) {
     all.emplace("Authorization", "Bearer " + m_endpoint.token);
   }
-  auto request = http::format_request(*m_url, method, path, all, body, content_type);
-  if (!request.ok()) {
-    return request.error();
-  }
+  FNQ_TRY_ASSIGN(auto request, http::format_request(*m_url, method, path, all, body, content_type));
   bool idempotent = method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE";
-  auto response = m_connection->exchange(*request, method == "HEAD", idempotent, timeout);
+  auto response = m_connection->exchange(request, method == "HEAD", idempotent, timeout);
   if (!response.ok()) {
     return make_error(ErrorKind::unavailable, "cannot reach fnqd at " + m_endpoint.url + ": " +
                                                   response.error().message +

@@ -142,11 +142,8 @@ Status read_duration(const json& object, const char* field, std::optional<Millis
   if (!v) {
     return {};
   }
-  auto d = duration_from_json(*v, field);
-  if (!d) {
-    return d.error();
-  }
-  *out = *d;
+  FNQ_TRY_ASSIGN(auto d, duration_from_json(*v, field));
+  *out = d;
   return {};
 }
 
@@ -155,11 +152,8 @@ Status read_size(const json& object, const char* field, std::optional<std::uint6
   if (!v) {
     return {};
   }
-  auto s = size_from_json(*v, field);
-  if (!s) {
-    return s.error();
-  }
-  *out = *s;
+  FNQ_TRY_ASSIGN(auto s, size_from_json(*v, field));
+  *out = s;
   return {};
 }
 

@@ -90,11 +90,8 @@ Result<Millis> check_duration(std::uint64_t ms, std::string_view shown) {
 }
 
 Result<Millis> parse_duration(std::string_view text) {
-  auto ms = parse_duration_ms(text);
-  if (!ms) {
-    return ms.error();
-  }
-  return check_duration(*ms, text);
+  FNQ_TRY_ASSIGN(auto ms, parse_duration_ms(text));
+  return check_duration(ms, text);
 }
 
 Result<Millis> duration_from_json(const nlohmann::json& value, std::string_view field) {
@@ -141,11 +138,8 @@ Result<std::uint64_t> check_size(std::uint64_t bytes, std::string_view shown) {
 }
 
 Result<std::uint64_t> parse_size(std::string_view text) {
-  auto bytes = parse_size_bytes(text);
-  if (!bytes) {
-    return bytes;
-  }
-  return check_size(*bytes, text);
+  FNQ_TRY_ASSIGN(auto bytes, parse_size_bytes(text));
+  return check_size(bytes, text);
 }
 
 Result<std::uint64_t> size_from_json(const nlohmann::json& value, std::string_view field) {

@@ -3,13 +3,10 @@
 namespace fnq {
 
 Status FunctionRegistry::load() {
-  auto all = m_store.list_functions();
-  if (!all) {
-    return all.error();
-  }
+  FNQ_TRY_ASSIGN(auto all, m_store.list_functions());
   std::lock_guard<std::mutex> lock(m_mutex);
   m_functions.clear();
-  for (auto& f : *all) {
+  for (auto& f : all) {
     m_functions[f.name] = f;
   }
   return {};

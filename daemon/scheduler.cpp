@@ -94,21 +94,18 @@ Scheduler::~Scheduler() {
 }
 
 Status Scheduler::start() {
-  auto report = m_store.recover_interrupted(m_clock.now_ms());
-  if (!report) {
-    return report.error();
-  }
-  for (const auto& id : report->retried) {
+  FNQ_TRY_ASSIGN(auto report, m_store.recover_interrupted(m_clock.now_ms()));
+  for (const auto& id : report.retried) {
     log_line("call " + id + " was running when the daemon stopped; queued again");
   }
-  for (const auto& id : report->failed) {
+  for (const auto& id : report.failed) {
     log_line("call " + id + " failed: daemon stopped while running; no retries left");
   }
-  if (!report->failed.empty()) {
-    m_on_terminal(report->failed);
+  if (!report.failed.empty()) {
+    m_on_terminal(report.failed);
   }
-  std::vector<std::string> interrupted = report->retried;
-  interrupted.insert(interrupted.end(), report->failed.begin(), report->failed.end());
+  std::vector<std::string> interrupted = report.retried;
+  interrupted.insert(interrupted.end(), report.failed.begin(), report.failed.end());
   if (int n = kill_orphaned_processes(interrupted); n > 0) {
     log_line("killed " + std::to_string(n) + " leftover process(es) of interrupted calls");
   }
@@ -159,11 +156,8 @@ std::size_t Scheduler::unrecorded() const {
 
 Result<CancelAnswer> Scheduler::cancel(const std::string& id) {
   std::vector<std::string> terminal;
-  auto result = m_store.cancel(id, m_clock.now_ms(), &terminal);
-  if (!result) {
-    return result.error();
-  }
-  switch (*result) {
+  FNQ_TRY_ASSIGN(auto result, m_store.cancel(id, m_clock.now_ms(), &terminal));
+  switch (result) {
     case CancelResult::running: {
       std::lock_guard<std::mutex> lock(m_mutex);
       if (m_unrecorded_ids.count(id) > 0) {

@@ -66,12 +66,9 @@ Result<std::vector<std::string>> check_state_dir_access(const std::string& dir, 
 
 Result<StateDir> open_state_dir(const std::string& dir, bool want_token, bool allow_open) {
   FNQ_TRY(ensure_state_dir(dir));
-  auto warnings = check_state_dir_access(dir, want_token, allow_open);
-  if (!warnings) {
-    return warnings.error();
-  }
+  FNQ_TRY_ASSIGN(auto warnings, check_state_dir_access(dir, want_token, allow_open));
   StateDir state;
-  state.warnings = std::move(warnings).value();
+  state.warnings = std::move(warnings);
   auto lock = LockFile::acquire(dir + "/fnqd.lock", "state directory " + dir);
   if (!lock) {
     Error e = lock.error();
@@ -82,11 +79,8 @@ Result<StateDir> open_state_dir(const std::string& dir, bool want_token, bool al
   }
   state.lock = std::move(lock).value();
   if (want_token) {
-    auto token = load_or_create_token(dir);
-    if (!token) {
-      return token.error();
-    }
-    state.token = std::move(token).value();
+    FNQ_TRY_ASSIGN(auto token, load_or_create_token(dir));
+    state.token = std::move(token);
   }
   return state;
 }

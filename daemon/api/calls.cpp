@@ -45,14 +45,11 @@ Status submit_from_body(ApiContext& ctx, const httplib::Request& req, httplib::R
   if (ids_only && req.get_param_value("fields") != "id") {
     return make_error(ErrorKind::invalid_input, "fields: only 'id' is supported");
   }
-  auto body = parse_json_body(req);
-  if (!body) {
-    return body.error();
-  }
-  bool batch = body->is_object() && body->contains("calls");
+  FNQ_TRY_ASSIGN(auto body, parse_json_body(req));
+  bool batch = body.is_object() && body.contains("calls");
   std::vector<SubmitRequest> requests;
   if (batch) {
-    const json& list = (*body)["calls"];
+    const json& list = body["calls"];
     if (!list.is_array() || list.empty() || list.size() > k_max_batch) {
       return make_error(ErrorKind::invalid_input, "calls: expected a non-empty array of calls");
     }
@@ -65,23 +62,17 @@ Status submit_from_body(ApiContext& ctx, const httplib::Request& req, httplib::R
       requests.push_back(std::move(*r));
     }
   } else {
-    auto r = submit_request_from_json(ctx, *body);
-    if (!r) {
-      return r.error();
-    }
-    requests.push_back(std::move(*r));
+    FNQ_TRY_ASSIGN(auto r, submit_request_from_json(ctx, body));
+    requests.push_back(std::move(r));
   }
-  auto results = submit_calls(ctx, std::move(requests));
-  if (!results) {
-    return results.error();
-  }
-  *submitted = results->size();
+  FNQ_TRY_ASSIGN(auto results, submit_calls(ctx, std::move(requests)));
+  *submitted = results.size();
   if (batch) {
-    log_line("submitted " + std::to_string(results->size()) + " calls in one batch");
-    write_calls(res, 202, *results, ids_only);
+    log_line("submitted " + std::to_string(results.size()) + " calls in one batch");
+    write_calls(res, 202, results, ids_only);
     return {};
   }
-  const auto& r = results->front();
+  const auto& r = results.front();
   log_line("call " + r.call.id + " " + r.call.function +
            (r.existing ? " already exists for key " + r.call.key.value_or("")
                        : " " + std::string(to_string(r.call.state))));
@@ -115,35 +106,20 @@ Result<Millis> wait_param(const httplib::Request& req, const char* name) {
 }
 
 Status get_call(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  auto id = resolve_call_id(ctx.store, req.matches[1]);
-  if (!id) {
-    return id.error();
-  }
-  auto wait = wait_param(req, "wait");
-  if (!wait) {
-    return wait.error();
-  }
-  auto calls = wait_for_calls(ctx, {*id}, long_poll_wait(ctx, *wait));
-  if (!calls) {
-    return calls.error();
-  }
-  write_json(res, 200, to_json(calls->front()));
+  FNQ_TRY_ASSIGN(auto id, resolve_call_id(ctx.store, req.matches[1]));
+  FNQ_TRY_ASSIGN(auto wait, wait_param(req, "wait"));
+  FNQ_TRY_ASSIGN(auto calls, wait_for_calls(ctx, {id}, long_poll_wait(ctx, wait)));
+  write_json(res, 200, to_json(calls.front()));
   return {};
 }
 
 Status get_blob(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  auto id = resolve_call_id(ctx.store, req.matches[1]);
-  if (!id) {
-    return id.error();
-  }
+  FNQ_TRY_ASSIGN(auto id, resolve_call_id(ctx.store, req.matches[1]));
   bool output = req.matches[2] == "output";
-  auto bytes = output ? ctx.store.get_output(*id) : ctx.store.get_stderr(*id);
-  if (!bytes) {
-    return bytes.error();
-  }
+  FNQ_TRY_ASSIGN(auto bytes, output ? ctx.store.get_output(id) : ctx.store.get_stderr(id));
   res.status = 200;
-  res.set_header("X-Call-Id", *id);
-  res.set_content(*bytes, "application/octet-stream");
+  res.set_header("X-Call-Id", id);
+  res.set_content(bytes, "application/octet-stream");
   return {};
 }
 
@@ -155,12 +131,9 @@ Status add_output(ApiContext& ctx, const Call& c, json& j, std::uint64_t& budget
     j["output_omitted"] = true;
     return {};
   }
-  auto out = ctx.store.get_output(c.id);
-  if (!out) {
-    return out.error();
-  }
-  std::string field = is_valid_utf8(*out) ? "output" : "output_base64";
-  std::string text = field == "output" ? std::move(*out) : base64_encode(*out);
+  FNQ_TRY_ASSIGN(auto out, ctx.store.get_output(c.id));
+  std::string field = is_valid_utf8(out) ? "output" : "output_base64";
+  std::string text = field == "output" ? std::move(out) : base64_encode(out);
   if (text.size() > budget) {
     j["output_omitted"] = true;
     return {};
@@ -172,39 +145,31 @@ Status add_output(ApiContext& ctx, const Call& c, json& j, std::uint64_t& budget
 
 // {"ids": [...], "timeout": D, "output": bool}
 Status post_await(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  auto body = parse_json_body(req);
-  if (!body) {
-    return body.error();
-  }
-  auto ids_json = body->is_object() ? body->find("ids") : body->end();
-  if (!body->is_object() || ids_json == body->end() || !ids_json->is_array()) {
+  FNQ_TRY_ASSIGN(auto body, parse_json_body(req));
+  auto ids_json = body.is_object() ? body.find("ids") : body.end();
+  if (!body.is_object() || ids_json == body.end() || !ids_json->is_array()) {
     return make_error(ErrorKind::invalid_input, "ids: required, an array of call ids");
   }
-  FNQ_TRY(check_known_fields(*body, {"ids", "timeout", "output"}));
+  FNQ_TRY(check_known_fields(body, {"ids", "timeout", "output"}));
   std::optional<Millis> timeout;
   std::optional<bool> output;
-  FNQ_TRY(read_duration(*body, "timeout", &timeout));
-  FNQ_TRY(read_bool(*body, "output", &output));
+  FNQ_TRY(read_duration(body, "timeout", &timeout));
+  FNQ_TRY(read_bool(body, "output", &output));
   bool with_output = output.value_or(false);
   std::vector<std::string> ids;
   for (const auto& v : *ids_json) {
     if (!v.is_string()) {
       return make_error(ErrorKind::invalid_input, "ids: expected an array of call ids");
     }
-    auto id = resolve_call_id(ctx.store, v.get<std::string>());
-    if (!id) {
-      return id.error();
-    }
-    ids.push_back(*id);
+    FNQ_TRY_ASSIGN(auto id, resolve_call_id(ctx.store, v.get<std::string>()));
+    ids.push_back(id);
   }
-  auto calls = wait_for_calls(ctx, ids, long_poll_wait(ctx, timeout.value_or(k_default_await)));
-  if (!calls) {
-    return calls.error();
-  }
+  FNQ_TRY_ASSIGN(auto calls,
+                 wait_for_calls(ctx, ids, long_poll_wait(ctx, timeout.value_or(k_default_await))));
   bool done = true;
   json list = json::array();
   std::uint64_t budget = ctx.config.max_body;  // for inline outputs, all calls together
-  for (const auto& c : *calls) {
+  for (const auto& c : calls) {
     done = done && is_terminal(c.state);
     json j = to_json(c);
     if (with_output) {
@@ -217,19 +182,10 @@ Status post_await(ApiContext& ctx, const httplib::Request& req, httplib::Respons
 }
 
 Status post_cancel(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  auto id = resolve_call_id(ctx.store, req.matches[1]);
-  if (!id) {
-    return id.error();
-  }
-  auto result = ctx.scheduler.cancel(*id);
-  if (!result) {
-    return result.error();
-  }
-  auto call = ctx.store.get_call(*id);
-  if (!call) {
-    return call.error();
-  }
-  write_json(res, 200, json{{"result", to_string(*result)}, {"call", to_json(*call)}});
+  FNQ_TRY_ASSIGN(auto id, resolve_call_id(ctx.store, req.matches[1]));
+  FNQ_TRY_ASSIGN(auto result, ctx.scheduler.cancel(id));
+  FNQ_TRY_ASSIGN(auto call, ctx.store.get_call(id));
+  write_json(res, 200, json{{"result", to_string(result)}, {"call", to_json(call)}});
   return {};
 }
 
@@ -237,18 +193,12 @@ Status post_retry(ApiContext& ctx, const httplib::Request& req, httplib::Respons
   if (ctx.shutting_down) {
     return make_error(ErrorKind::shutting_down, "fnqd is shutting down; not accepting calls");
   }
-  auto id = resolve_call_id(ctx.store, req.matches[1]);
-  if (!id) {
-    return id.error();
-  }
-  auto call = ctx.store.retry(*id, now_ms());
-  if (!call) {
-    return call.error();
-  }
-  log_line("call " + *id + " queued again by request");
+  FNQ_TRY_ASSIGN(auto id, resolve_call_id(ctx.store, req.matches[1]));
+  FNQ_TRY_ASSIGN(auto call, ctx.store.retry(id, now_ms()));
+  log_line("call " + id + " queued again by request");
   ctx.scheduler.wake();
-  res.set_header("X-Call-Id", *id);
-  write_json(res, 202, to_json(*call));
+  res.set_header("X-Call-Id", id);
+  write_json(res, 202, to_json(call));
   return {};
 }
 
@@ -277,15 +227,12 @@ Status list_calls(ApiContext& ctx, const httplib::Request& req, httplib::Respons
       return make_error(ErrorKind::invalid_input, "limit: expected 1 to 1000");
     }
   }
-  auto calls = ctx.store.list_calls(filter);
-  if (!calls) {
-    return calls.error();
-  }
+  FNQ_TRY_ASSIGN(auto calls, ctx.store.list_calls(filter));
   json list = json::array();
-  for (const auto& c : *calls) {
+  for (const auto& c : calls) {
     list.push_back(to_json(c));
   }
-  json next = static_cast<int>(calls->size()) == filter.limit ? json(calls->back().id) : json(nullptr);
+  json next = static_cast<int>(calls.size()) == filter.limit ? json(calls.back().id) : json(nullptr);
   write_json(res, 200, json{{"calls", list}, {"next_before", next}});
   return {};
 }
@@ -293,27 +240,21 @@ Status list_calls(ApiContext& ctx, const httplib::Request& req, httplib::Respons
 Status post_prune(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   Millis older_than = ctx.config.retention;
   if (!req.body.empty()) {
-    auto body = parse_json_body(req);
-    if (!body) {
-      return body.error();
-    }
-    if (!body->is_object()) {
+    FNQ_TRY_ASSIGN(auto body, parse_json_body(req));
+    if (!body.is_object()) {
       return make_error(ErrorKind::invalid_input, "expected a JSON object like {\"older_than\": \"7d\"}");
     }
-    FNQ_TRY(check_known_fields(*body, {"older_than"}));
+    FNQ_TRY(check_known_fields(body, {"older_than"}));
     std::optional<Millis> given;
-    FNQ_TRY(read_duration(*body, "older_than", &given));
+    FNQ_TRY(read_duration(body, "older_than", &given));
     older_than = given.value_or(older_than);
   }
   std::int64_t cut = time_before(now_ms(), older_than);
   std::int64_t total = 0;
   for (;;) {
-    auto n = ctx.store.prune(cut, 1000);
-    if (!n) {
-      return n.error();
-    }
-    total += *n;
-    if (*n < 1000) {
+    FNQ_TRY_ASSIGN(auto n, ctx.store.prune(cut, 1000));
+    total += n;
+    if (n < 1000) {
       break;
     }
   }

@@ -28,49 +28,37 @@ Status get_function(ApiContext& ctx, const httplib::Request& req, httplib::Respo
 
 Status put_function(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   std::string name = req.matches[1];
-  auto body = parse_json_body(req);
-  if (!body) {
-    return body.error();
+  FNQ_TRY_ASSIGN(auto body, parse_json_body(req));
+  if (body.is_object() && !body.contains("name")) {
+    body["name"] = name;
   }
-  if (body->is_object() && !body->contains("name")) {
-    (*body)["name"] = name;
-  }
-  auto f = function_from_json(*body);
-  if (!f) {
-    return f.error();
-  }
-  if (f->name != name) {
+  FNQ_TRY_ASSIGN(auto f, function_from_json(body));
+  if (f.name != name) {
     return make_error(ErrorKind::invalid_input,
-                      "name: '" + f->name + "' does not match the URL's '" + name + "'");
+                      "name: '" + f.name + "' does not match the URL's '" + name + "'");
   }
-  if (f->callback_url) {
-    FNQ_TRY(ctx.callbacks.check_url(*f->callback_url));
+  if (f.callback_url) {
+    FNQ_TRY(ctx.callbacks.check_url(*f.callback_url));
   }
-  auto created = ctx.functions.put(*f);
-  if (!created) {
-    return created.error();
-  }
-  log_line(std::string("function ") + name + (*created ? " registered" : " updated"));
+  FNQ_TRY_ASSIGN(auto created, ctx.functions.put(f));
+  log_line(std::string("function ") + name + (created ? " registered" : " updated"));
   ctx.scheduler.wake();  // a raised concurrency may let calls start
-  write_json(res, *created ? 201 : 200, to_json(*f));
+  write_json(res, created ? 201 : 200, to_json(f));
   return {};
 }
 
 Status delete_function(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   std::string name = req.matches[1];
   bool force = req.get_param_value("force") == "true" || req.get_param_value("force") == "1";
-  auto result = ctx.functions.remove(name, force, now_ms());
-  if (!result) {
-    return result.error();
-  }
-  ctx.scheduler.kill_running(result->running_ids);
-  ctx.calls_terminal(result->terminal_ids);
+  FNQ_TRY_ASSIGN(auto result, ctx.functions.remove(name, force, now_ms()));
+  ctx.scheduler.kill_running(result.running_ids);
+  ctx.calls_terminal(result.terminal_ids);
   json cancelled = json::array();
-  for (const auto& id : result->terminal_ids) {
+  for (const auto& id : result.terminal_ids) {
     log_line("call " + id + " " + name + " cancelled: its function was deleted");
     cancelled.push_back(id);
   }
-  for (const auto& id : result->running_ids) {
+  for (const auto& id : result.running_ids) {
     log_line("call " + id + " " + name + " cancelling: its function was deleted");
     cancelled.push_back(id);
   }

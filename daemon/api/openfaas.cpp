@@ -78,12 +78,9 @@ Result<SubmitRequest> call_from_request(ApiContext& ctx, const httplib::Request&
     body["needs"] = needs;
   }
   body["sync"] = sync;
-  auto r = submit_request_from_json(ctx, body);
-  if (!r) {
-    return r.error();
-  }
-  r->new_call.input = req.body;
-  r->new_call.call.request = request_info(req);
+  FNQ_TRY_ASSIGN(auto r, submit_request_from_json(ctx, body));
+  r.new_call.input = req.body;
+  r.new_call.call.request = request_info(req);
   return r;
 }
 
@@ -121,12 +118,9 @@ Result<SubmitResult> submit_from_request(ApiContext& ctx, const httplib::Request
 }
 
 Status async_function(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  auto r = submit_from_request(ctx, req, false);
-  if (!r) {
-    return r.error();
-  }
-  res.set_header("X-Call-Id", r->call.id);
-  write_json(res, r->existing ? 200 : 202, json{{"id", r->call.id}});
+  FNQ_TRY_ASSIGN(auto r, submit_from_request(ctx, req, false));
+  res.set_header("X-Call-Id", r.call.id);
+  write_json(res, r.existing ? 200 : 202, json{{"id", r.call.id}});
   return {};
 }
 
@@ -147,30 +141,21 @@ int status_for(CallState state) {
 }
 
 Status sync_function(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  auto r = submit_from_request(ctx, req, true);
-  if (!r) {
-    return r.error();
-  }
-  const Call& submitted = r->call;
+  FNQ_TRY_ASSIGN(auto r, submit_from_request(ctx, req, true));
+  const Call& submitted = r.call;
   res.set_header("X-Call-Id", submitted.id);
   auto f = ctx.functions.find(submitted.function);
   Millis wait = f && f->write_timeout ? *f->write_timeout : ctx.config.write_timeout;
   if (wait.count() == 0) {
     wait = k_unlimited_wait;  // 0: no limit
   }
-  auto calls = wait_for_calls(ctx, {submitted.id}, wait);
-  if (!calls) {
-    return calls.error();
-  }
-  const Call& c = calls->front();
+  FNQ_TRY_ASSIGN(auto calls, wait_for_calls(ctx, {submitted.id}, wait));
+  const Call& c = calls.front();
   if (!is_terminal(c.state)) {
     write_json(res, 202, json{{"id", c.id}, {"state", to_string(c.state)}});
     return {};
   }
-  auto output = ctx.store.get_output(c.id);
-  if (!output) {
-    return output.error();
-  }
+  FNQ_TRY_ASSIGN(auto output, ctx.store.get_output(c.id));
   // As a shell reports it: the exit status, or 128+N after signal N; absent
   // when the call never ran (skipped, cancelled while waiting).
   if (c.exit_code) {
@@ -183,7 +168,7 @@ Status sync_function(ApiContext& ctx, const httplib::Request& req, httplib::Resp
   std::snprintf(secs, sizeof secs, "%f", static_cast<double>(duration_ms(c).value_or(0)) / 1000.0);
   res.set_header("X-Duration-Seconds", secs);
   res.status = status_for(c.state);
-  res.set_content(*output, "application/octet-stream");
+  res.set_content(output, "application/octet-stream");
   return {};
 }
 

@@ -314,25 +314,22 @@ Result<std::string> resolve_call_id(Store& store, const std::string& text) {
     return make_error(ErrorKind::not_found,
                       "unknown call '" + text + "' (an id or a unique prefix of 8+ characters)");
   }
-  auto ids = store.find_ids(text, 6);
-  if (!ids) {
-    return ids.error();
-  }
-  if (ids->empty()) {
+  FNQ_TRY_ASSIGN(auto ids, store.find_ids(text, 6));
+  if (ids.empty()) {
     return make_error(ErrorKind::not_found, "unknown call '" + text + "'");
   }
-  if (ids->size() > 1) {
+  if (ids.size() > 1) {
     std::string list;
-    for (std::size_t i = 0; i < ids->size() && i < 5; ++i) {
-      list += (i ? ", " : "") + (*ids)[i];
+    for (std::size_t i = 0; i < ids.size() && i < 5; ++i) {
+      list += (i ? ", " : "") + ids[i];
     }
-    if (ids->size() > 5) {
+    if (ids.size() > 5) {
       list += ", ...";
     }
     return make_error(ErrorKind::conflict,
                       "ambiguous call id prefix '" + text + "' matches " + list);
   }
-  return ids->front();
+  return ids.front();
 }
 
 Millis long_poll_wait(const ApiContext& ctx, Millis asked) {

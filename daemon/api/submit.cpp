@@ -196,13 +196,10 @@ Result<std::vector<SubmitResult>> submit_calls(ApiContext& ctx, std::vector<Subm
     c.input_size = r.new_call.input.size();
     batch.push_back(std::move(r.new_call));
   }
-  auto results = ctx.store.submit(std::move(batch));
-  if (!results) {
-    return results;
-  }
+  FNQ_TRY_ASSIGN(auto results, ctx.store.submit(std::move(batch)));
   std::vector<std::string> terminal;
   std::optional<std::int64_t> earliest_due;
-  for (const auto& r : *results) {
+  for (const auto& r : results) {
     if (r.existing) {
       continue;  // nothing new for the scheduler
     }

@@ -26,12 +26,9 @@ Status healthz(ApiContext& ctx, const httplib::Request&, httplib::Response& res)
 }
 
 Status metrics(ApiContext& ctx, const httplib::Request&, httplib::Response& res) {
-  auto stats = ctx.store.stats();
-  if (!stats) {
-    return stats.error();
-  }
+  FNQ_TRY_ASSIGN(auto stats, ctx.store.stats());
   res.status = 200;
-  res.set_content(ctx.metrics.render(*stats, ctx.scheduler.running(), ctx.watch.waiters()),
+  res.set_content(ctx.metrics.render(stats, ctx.scheduler.running(), ctx.watch.waiters()),
                   "text/plain; version=0.0.4");
   return {};
 }
@@ -44,11 +41,8 @@ Status info(ApiContext& ctx, const httplib::Request&, httplib::Response& res) {
             {"running", ctx.scheduler.running()},
             {"shutting_down", ctx.shutting_down.load()}};
   for (auto state : {CallState::queued, CallState::waiting}) {
-    auto n = ctx.store.count_in_state(state);
-    if (!n) {
-      return n.error();
-    }
-    j[to_string(state)] = *n;
+    FNQ_TRY_ASSIGN(auto n, ctx.store.count_in_state(state));
+    j[to_string(state)] = n;
   }
   write_json(res, 200, j);
   return {};
