@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up, builds fnq under AddressSanitizer + UndefinedBehaviorSanitizer with
 # warnings as errors, and runs every unit and integration test and replays the
-# fuzz corpora; then runs the threaded tests again under ThreadSanitizer.
+# fuzz corpora; then runs the threaded tests again under ThreadSanitizer, and
+# fuzzes each target briefly where clang and libFuzzer are installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -24,7 +25,18 @@ if [ "${FNQ_TSAN:-1}" = 1 ]; then
   # The private PostgreSQL server the store and cluster tests start (when libpq is found).
   if grep -q "fnq_test_pg:" "$tsan/build.ninja"; then targets+=(fnq_test_pg); fi
   cmake --build "$tsan" --target "${targets[@]}"
-  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp}
   # The binaries not built above appear as *_NOT_BUILT tests; skip them.
   ctest --test-dir "$tsan" --output-on-failure -j "$(nproc)" -E '_NOT_BUILT' -LE fuzz
+fi
+
+# Then each fuzz target for a bounded time (FNQ_FUZZ_SECONDS per target,
+# default 10; 0 skips), where clang and libFuzzer are installed. Fuzzing for
+# longer: scripts/fuzz.sh SECONDS, or scripts/soak.sh.
+fuzz_seconds=${FNQ_FUZZ_SECONDS:-10}
+if [ "$fuzz_seconds" != 0 ] && command -v clang++-14 >/dev/null &&
+   dpkg-query -W -f='${Status}' libfuzzer-14-dev 2>/dev/null | grep -q 'install ok installed'; then
+  bash scripts/fuzz.sh "$fuzz_seconds"
+else
+  echo "fuzzing skipped: clang-14 and libfuzzer-14-dev are not installed (the corpora were replayed above)"
 fi
