@@ -5,30 +5,9 @@
 #include "common/timeutil.h"
 #include "daemon/store/sqlite_open.h"
 #include "daemon/store/sqlite_space.h"
+#include "daemon/store/store_checks.h"
 
 namespace fnq {
-namespace {
-
-Error unknown_function(const std::string& name) {
-  return make_error(ErrorKind::not_found, "unknown function '" + name + "'");
-}
-
-// The stored definition was written by put_function; failing to read it
-// back means the database was changed behind fnqd's back.
-Result<Function> parse_definition(const std::string& name, const std::string& text) {
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) {
-    return make_error(ErrorKind::io, "stored definition of function '" + name + "' is not JSON");
-  }
-  auto f = stored_function_from_json(j);
-  if (!f.ok()) {
-    return make_error(ErrorKind::io, "stored definition of function '" + name +
-                                         "' is invalid: " + f.error().message);
-  }
-  return f;
-}
-
-}  // namespace
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& opts) {
   if (opts.path.empty()) {
@@ -80,7 +59,7 @@ Status SqliteStore::close() {
 Result<std::vector<Function>> SqliteStore::list_functions() {
   return read([&](Database& db) -> Result<std::vector<Function>> {
     Query q = db.query("SELECT name, definition FROM functions ORDER BY name");
-    return q.collect([](const Query& row) { return parse_definition(row.text(0), row.text(1)); });
+    return q.collect([](const Query& row) { return parse_stored_definition(row.text(0), row.text(1)); });
   });
 }
 
@@ -92,7 +71,7 @@ Result<Function> SqliteStore::get_function(const std::string& name) {
     if (!row) {
       return unknown_function(name);
     }
-    return parse_definition(name, q.text(0));
+    return parse_stored_definition(name, q.text(0));
   });
 }
 

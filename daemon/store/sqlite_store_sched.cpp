@@ -6,25 +6,12 @@
 #include "daemon/store/call_rows.h"
 #include "daemon/store/dependents.h"
 #include "daemon/store/sqlite_store.h"
+#include "daemon/store/store_checks.h"
 
 namespace fnq {
 namespace {
 
 constexpr const char* k_no_retries_left = "daemon stopped while running; no retries left";
-
-Status check_outcome(const AttemptOutcome& o) {
-  bool final_state = o.state == CallState::succeeded || o.state == CallState::failed ||
-                     o.state == CallState::timed_out || o.state == CallState::cancelled;
-  if (!final_state) {
-    return make_error(ErrorKind::internal, std::string("attempt of call ") + o.id +
-                                               " cannot end as " + to_string(o.state));
-  }
-  if (o.retry_at && o.state != CallState::failed && o.state != CallState::timed_out) {
-    return make_error(ErrorKind::internal, std::string("call ") + o.id + " ended " +
-                                               to_string(o.state) + " and cannot be retried");
-  }
-  return {};
-}
 
 // Binds the fields common to both finish statements; true: a row matched.
 Result<bool> run_fenced(Query& q, const AttemptOutcome& o) {

@@ -2,28 +2,9 @@
 
 #include "common/timeutil.h"
 #include "daemon/store/pg/pg_schema.h"
+#include "daemon/store/store_checks.h"
 
 namespace fnq {
-namespace {
-
-Error unknown_function(const std::string& name) {
-  return make_error(ErrorKind::not_found, "unknown function '" + name + "'");
-}
-
-Result<Function> parse_definition(const std::string& name, const std::string& text) {
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) {
-    return make_error(ErrorKind::io, "stored definition of function '" + name + "' is not JSON");
-  }
-  auto f = function_from_json(j);
-  if (!f.ok()) {
-    return make_error(ErrorKind::io, "stored definition of function '" + name +
-                                         "' is invalid: " + f.error().message);
-  }
-  return f;
-}
-
-}  // namespace
 
 bool postgresql_compiled_in() { return true; }
 
@@ -77,7 +58,7 @@ Result<std::vector<Function>> PgStore::list_functions() {
                    conn.exec("SELECT name, definition FROM functions ORDER BY name"));
     std::vector<Function> out;
     for (int r = 0; r < res.rows(); ++r) {
-      FNQ_TRY_ASSIGN(Function f, parse_definition(res.text(r, 0), res.text(r, 1)));
+      FNQ_TRY_ASSIGN(Function f, parse_stored_definition(res.text(r, 0), res.text(r, 1)));
       out.push_back(std::move(f));
     }
     return out;
@@ -91,7 +72,7 @@ Result<Function> PgStore::get_function(const std::string& name) {
     if (res.rows() == 0) {
       return unknown_function(name);
     }
-    return parse_definition(name, res.text(0, 0));
+    return parse_stored_definition(name, res.text(0, 0));
   });
 }
 

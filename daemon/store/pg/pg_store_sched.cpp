@@ -6,6 +6,7 @@
 
 #include "daemon/store/pg/pg_rows.h"
 #include "daemon/store/pg/pg_store.h"
+#include "daemon/store/store_checks.h"
 
 namespace fnq {
 namespace {
@@ -17,20 +18,6 @@ using pg::PgResult;
 constexpr const char* k_no_retries_left = "daemon stopped while running; no retries left";
 // Advisory lock namespace (first key) of the per-function claim lock.
 constexpr int k_function_lock = 0x666E71;
-
-Status check_outcome(const AttemptOutcome& o) {
-  bool final_state = o.state == CallState::succeeded || o.state == CallState::failed ||
-                     o.state == CallState::timed_out || o.state == CallState::cancelled;
-  if (!final_state) {
-    return make_error(ErrorKind::internal, std::string("attempt of call ") + o.id +
-                                               " cannot end as " + to_string(o.state));
-  }
-  if (o.retry_at && o.state != CallState::failed && o.state != CallState::timed_out) {
-    return make_error(ErrorKind::internal, std::string("call ") + o.id + " ended " +
-                                               to_string(o.state) + " and cannot be retried");
-  }
-  return {};
-}
 
 Status check_outcomes(const std::vector<AttemptOutcome>& outcomes) {
   for (const AttemptOutcome& o : outcomes) {

@@ -1,0 +1,36 @@
+#include "daemon/store/store_checks.h"
+
+namespace fnq {
+
+Error unknown_function(const std::string& name) {
+  return make_error(ErrorKind::not_found, "unknown function '" + name + "'");
+}
+
+Result<Function> parse_stored_definition(const std::string& name, const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) {
+    return make_error(ErrorKind::io, "stored definition of function '" + name + "' is not JSON");
+  }
+  auto f = stored_function_from_json(j);
+  if (!f.ok()) {
+    return make_error(ErrorKind::io, "stored definition of function '" + name +
+                                         "' is invalid: " + f.error().message);
+  }
+  return f;
+}
+
+Status check_outcome(const AttemptOutcome& o) {
+  bool final_state = o.state == CallState::succeeded || o.state == CallState::failed ||
+                     o.state == CallState::timed_out || o.state == CallState::cancelled;
+  if (!final_state) {
+    return make_error(ErrorKind::internal, std::string("attempt of call ") + o.id +
+                                               " cannot end as " + to_string(o.state));
+  }
+  if (o.retry_at && o.state != CallState::failed && o.state != CallState::timed_out) {
+    return make_error(ErrorKind::internal, std::string("call ") + o.id + " ended " +
+                                               to_string(o.state) + " and cannot be retried");
+  }
+  return {};
+}
+
+}  // namespace fnq
