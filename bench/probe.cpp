@@ -75,11 +75,12 @@ int main(int argc, char** argv) {
         call = json::parse(g->body);
       } while (call.at("finished_at").is_null());
       if (i >= 3) {
-        waited.push_back(static_cast<double>(day_ms(call.at("started_at")) -
-                                             day_ms(call.at("created_at"))));
+        waited.push_back(
+            static_cast<double>(day_ms(call.at("started_at")) - day_ms(call.at("created_at"))));
       }
     }
-    double d = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    double d =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
     if (i >= 3) {
       us.push_back(d);
     }

@@ -46,7 +46,8 @@ std::string make_id(long long ms, unsigned long long n) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%08llx-%04llx-7%03llx-8%03llx-%012llx",
                 (unsigned long long)(ms >> 16) & 0xffffffffULL, (unsigned long long)ms & 0xffffULL,
-                (n >> 12) & 0xfffULL, n & 0xfffULL, 0x5a5a5a5a5a5aULL ^ (n * 2654435761ULL & 0xffffffffffffULL));
+                (n >> 12) & 0xfffULL, n & 0xfffULL,
+                0x5a5a5a5a5a5aULL ^ (n * 2654435761ULL & 0xffffffffffffULL));
   return buf;
 }
 
@@ -98,12 +99,14 @@ int main(int argc, char** argv) {
 
   std::remove(argv[3]);
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(argv[3], &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(argv[3], &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
     die(db, "open");
   }
   // fnqd's writer connection settings (daemon/store/sqlite_open.cpp).
-  exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-8192; "
-           "PRAGMA temp_store=MEMORY;");
+  exec(db,
+       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-8192; "
+       "PRAGMA temp_store=MEMORY;");
   exec(db, "BEGIN IMMEDIATE;" + schema.str() + ";COMMIT;");
 
   sqlite3_stmt* ins = prepare(db, "INSERT INTO calls (" + cols + ") VALUES (" + params + ")");
@@ -111,7 +114,8 @@ int main(int argc, char** argv) {
       prepare(db, "INSERT INTO call_blobs (call_id, kind, data) VALUES (?1, 0, ?2)");
   auto start = std::chrono::steady_clock::now();
   long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::system_clock::now().time_since_epoch()).count();
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
   exec(db, "BEGIN IMMEDIATE");
   for (long i = 0; i < n; ++i) {
     std::string id = make_id(ms, static_cast<unsigned long long>(i));

@@ -153,10 +153,10 @@ std::optional<Failure> check_int_option(const char* option, const std::optional<
   if (!value || range.contains(*value)) {
     return std::nullopt;
   }
-  return Failure{k_exit_bad_input, option,
-                 std::to_string(*value) + " is out of range (expected an integer " +
-                     range_text(range) + ")",
-                 ""};
+  return Failure{
+      k_exit_bad_input, option,
+      std::to_string(*value) + " is out of range (expected an integer " + range_text(range) + ")",
+      ""};
 }
 
 std::optional<Failure> check_function_name(const std::string& name) {

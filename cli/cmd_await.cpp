@@ -125,8 +125,9 @@ std::optional<Failure> fill_omitted_outputs(Context& ctx, json& answer) {
       continue;
     }
     std::string id = call.value("id", "");
-    auto bytes = ctx.fetch_raw(ApiRequest{"GET", "/v1/calls/" + id + "/output", {}, k_request_timeout},
-                               "cannot get the output of call " + id, Subject::call);
+    auto bytes =
+        ctx.fetch_raw(ApiRequest{"GET", "/v1/calls/" + id + "/output", {}, k_request_timeout},
+                      "cannot get the output of call " + id, Subject::call);
     if (!bytes.ok()) {
       return bytes.failure();
     }
@@ -257,7 +258,8 @@ class AwaitLoop {
 
 CLI::App* add_await_command(CLI::App& app, AwaitOptions& o) {
   auto* cmd = app.add_subcommand("await", "Wait for calls and write their outputs in order");
-  cmd->add_option("id", o.ids, "Call IDs (or unique prefixes of 8+ characters); - reads them from stdin")
+  cmd->add_option("id", o.ids,
+                  "Call IDs (or unique prefixes of 8+ characters); - reads them from stdin")
       ->required()
       ->type_name("ID");
   cmd->add_option("--timeout", o.timeout, "Give up after D (exit 75); default: wait forever")
@@ -324,7 +326,8 @@ Outcome deliver_results(Context& ctx, const WaitResult& waited, std::optional<Mi
 
 // The IDs given, or with "-" those read from stdin, one or more per line:
 // `fnq submit resize --lines < files.txt | fnq await -`.
-Checked<std::vector<std::string>> ids_to_await(Context& ctx, const std::vector<std::string>& given) {
+Checked<std::vector<std::string>> ids_to_await(Context& ctx,
+                                               const std::vector<std::string>& given) {
   if (std::find(given.begin(), given.end(), "-") == given.end()) {
     return given;
   }

@@ -39,10 +39,10 @@ FunctionFile parse_function_file(const std::string& label, const std::string& te
     const std::string& message = parsed.error().message;
     const std::string prefix = "malformed JSON: ";
     bool malformed = message.rfind(prefix, 0) == 0;
-    file.failures.push_back(Failure{
-        k_exit_bad_input,
-        (malformed ? "malformed JSON in " : "invalid function definition in ") + label,
-        malformed ? message.substr(prefix.size()) : message, ""});
+    file.failures.push_back(
+        Failure{k_exit_bad_input,
+                (malformed ? "malformed JSON in " : "invalid function definition in ") + label,
+                malformed ? message.substr(prefix.size()) : message, ""});
     return file;
   }
   json doc = std::move(*parsed);

@@ -91,25 +91,17 @@ Failure api_failure(const Error& error, std::string what, Subject subject) {
         f.hint = "give more characters of the id";
       }
       break;
-    case ErrorKind::shutting_down:
-      f.hint = "fnqd is stopping; try again when it is back";
-      break;
-    case ErrorKind::too_large:
-      f.hint = "fnqd's --max-body limits the size of a request";
-      break;
-    case ErrorKind::disk_full:
-      f.hint = "free space on fnqd's disk";
-      break;
-    default:
-      break;
+    case ErrorKind::shutting_down: f.hint = "fnqd is stopping; try again when it is back"; break;
+    case ErrorKind::too_large: f.hint = "fnqd's --max-body limits the size of a request"; break;
+    case ErrorKind::disk_full: f.hint = "free space on fnqd's disk"; break;
+    default: break;
   }
   return f;
 }
 
 Failure discovery_failure(const Error& error) {
   switch (error.kind) {
-    case ErrorKind::unavailable:
-      return Failure{k_exit_unavailable, error.message, "", ""};
+    case ErrorKind::unavailable: return Failure{k_exit_unavailable, error.message, "", ""};
     case ErrorKind::unauthorized:  // an unreadable token file
       return Failure{k_exit_unauthorized, error.message, "",
                      "check --token-file, FNQ_TOKEN_FILE, FNQ_TOKEN or STATE_DIR/token"};

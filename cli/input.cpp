@@ -67,14 +67,10 @@ Checked<std::string> read_file_or_stdin(const std::string& path, std::istream& i
 
 Checked<std::string> read_input(const InputOptions& options, std::istream& in, bool stdin_tty) {
   switch (choose_input_source(options, stdin_tty)) {
-    case InputSource::data:
-      return *options.data;
-    case InputSource::file:
-      return read_file_or_stdin(*options.file, in);
-    case InputSource::standard_input:
-      return read_file_or_stdin("-", in);
-    case InputSource::empty:
-      break;
+    case InputSource::data: return *options.data;
+    case InputSource::file: return read_file_or_stdin(*options.file, in);
+    case InputSource::standard_input: return read_file_or_stdin("-", in);
+    case InputSource::empty: break;
   }
   return std::string();
 }

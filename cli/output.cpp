@@ -51,19 +51,14 @@ std::string Table::render() const {
 
 std::string state_color(CallState state) {
   switch (state) {
-    case CallState::succeeded:
-      return "32";
+    case CallState::succeeded: return "32";
     case CallState::failed:
-    case CallState::timed_out:
-      return "31";
+    case CallState::timed_out: return "31";
     case CallState::cancelled:
-    case CallState::skipped:
-      return "33";
-    case CallState::running:
-      return "36";
+    case CallState::skipped: return "33";
+    case CallState::running: return "36";
     case CallState::waiting:
-    case CallState::queued:
-      break;
+    case CallState::queued: break;
   }
   return "";
 }

@@ -44,8 +44,9 @@ Result<std::string> find_url(const DiscoveryOptions& opts, const std::string& st
   std::string path = state_dir + "/fnqd.json";
   auto text = slurp(path);
   if (!text) {
-    return make_error(ErrorKind::unavailable,
-                      "cannot find fnqd: " + path + " does not exist (is fnqd running? or set --url)");
+    return make_error(
+        ErrorKind::unavailable,
+        "cannot find fnqd: " + path + " does not exist (is fnqd running? or set --url)");
   }
   auto j = json::parse(*text, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("url") || !j["url"].is_string()) {
@@ -129,8 +130,7 @@ Result<HttpResponse> ApiClient::send(const std::string& method, const std::strin
   auto response = m_connection->exchange(request, method == "HEAD", idempotent, timeout);
   if (!response.ok()) {
     return make_error(ErrorKind::unavailable, "cannot reach fnqd at " + m_endpoint.url + ": " +
-                                                  response.error().message +
-                                                  " (is fnqd running?)");
+                                                  response.error().message + " (is fnqd running?)");
   }
   return response;
 }

@@ -73,8 +73,9 @@ Result<Url> parse_url(const std::string& text) {
     return bad(parsed.error().message);
   }
   if (parsed->scheme != "http") {
-    return bad("fnq speaks plain HTTP to fnqd; to reach a remote daemon, tunnel its port "
-               "(ssh -L 7850:127.0.0.1:7850 host) and use http://127.0.0.1:7850");
+    return bad(
+        "fnq speaks plain HTTP to fnqd; to reach a remote daemon, tunnel its port "
+        "(ssh -L 7850:127.0.0.1:7850 host) and use http://127.0.0.1:7850");
   }
   std::string_view path = parsed->target;
   while (!path.empty() && path.back() == '/') {
@@ -133,7 +134,8 @@ Status Connection::open() {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;  // not AI_ADDRCONFIG: a host with only loopback would find nothing
+  hints.ai_flags =
+      AI_NUMERICSERV;  // not AI_ADDRCONFIG: a host with only loopback would find nothing
   addrinfo* found = nullptr;
   int rc = ::getaddrinfo(m_url.host.c_str(), m_url.port.c_str(), &hints, &found);
   if (rc != 0) {

@@ -138,8 +138,8 @@ bool ResponseParser::parse_head(std::string_view head) {
       length = n;
     } else if (iequals(name, "Transfer-Encoding")) {
       auto last = value.rfind(',');
-      chunked = iequals(trim(last == std::string_view::npos ? value : value.substr(last + 1)),
-                        "chunked");
+      chunked =
+          iequals(trim(last == std::string_view::npos ? value : value.substr(last + 1)), "chunked");
     } else if (iequals(name, "Connection")) {
       if (iequals(value, "close")) {
         m_keep_alive = false;
@@ -246,16 +246,13 @@ ResponseParser::Progress ResponseParser::advance() {
         }
         break;
       }
-      case Phase::until_close:
-        take_body(m_buf.size());
-        return Progress::more;
+      case Phase::until_close: take_body(m_buf.size()); return Progress::more;
       case Phase::done:
         if (!m_buf.empty()) {
           m_keep_alive = false;
         }
         return Progress::done;
-      case Phase::bad:
-        return Progress::bad;
+      case Phase::bad: return Progress::bad;
     }
   }
 }
@@ -263,13 +260,9 @@ ResponseParser::Progress ResponseParser::advance() {
 ResponseParser::Progress ResponseParser::end_of_stream() {
   m_keep_alive = false;
   switch (m_phase) {
-    case Phase::until_close:
-      m_phase = Phase::done;
-      return Progress::done;
-    case Phase::done:
-      return Progress::done;
-    case Phase::bad:
-      return Progress::bad;
+    case Phase::until_close: m_phase = Phase::done; return Progress::done;
+    case Phase::done: return Progress::done;
+    case Phase::bad: return Progress::bad;
     default:
       return fail(m_started ? "fnqd closed the connection in the middle of an answer"
                             : "fnqd closed the connection without answering");

@@ -12,7 +12,7 @@ namespace fnq {
 struct HttpResponse {
   int status = 0;
   std::string body;
-  std::multimap<std::string, std::string> headers;  // names as sent
+  std::multimap<std::string, std::string> headers;    // names as sent
   std::string header(const std::string& name) const;  // case-insensitive, "" if absent
 };
 
@@ -38,7 +38,17 @@ class ResponseParser {
   static constexpr std::size_t k_max_head_bytes = 64 * 1024;
 
  private:
-  enum class Phase { head, length, chunk_size, chunk_data, chunk_end, trailers, until_close, done, bad };
+  enum class Phase {
+    head,
+    length,
+    chunk_size,
+    chunk_data,
+    chunk_end,
+    trailers,
+    until_close,
+    done,
+    bad
+  };
 
   Progress advance();
   bool parse_head(std::string_view head);

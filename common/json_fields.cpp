@@ -38,7 +38,8 @@ std::string overflowed_token(const std::string& what) {
   auto open = what.find('\'');
   auto close = what.rfind('\'');
   std::string token = open != std::string::npos && close > open
-                          ? what.substr(open + 1, close - open - 1) : std::string("a number");
+                          ? what.substr(open + 1, close - open - 1)
+                          : std::string("a number");
   return token.size() > k_max_shown ? token.substr(0, k_max_shown) + "..." : token;
 }
 
@@ -58,15 +59,17 @@ Result<json> parse_json_text(std::string_view text, std::string_view what) {
   try {
     return json::parse(text);
   } catch (const json::out_of_range& e) {
-    std::string why = overflowed_token(e.what()) + " is out of range (a JSON number must fit a double)";
+    std::string why =
+        overflowed_token(e.what()) + " is out of range (a JSON number must fit a double)";
     std::string key = key_of_overflow(text);
     return key.empty() ? make_error(ErrorKind::invalid_input, why) : field_error(key, why);
   } catch (const json::exception& e) {
     std::string detail = e.what();
     auto pos = detail.find("parse error");
-    return make_error(ErrorKind::invalid_input,
-                      "malformed " + std::string(what) + ": " +
-                          (pos == std::string::npos ? std::string("cannot parse") : detail.substr(pos)));
+    return make_error(
+        ErrorKind::invalid_input,
+        "malformed " + std::string(what) + ": " +
+            (pos == std::string::npos ? std::string("cannot parse") : detail.substr(pos)));
   }
 }
 
@@ -90,8 +93,9 @@ Status read_int(const json& object, const char* field, IntRange range, std::opti
   }
   // Unsigned past INT64_MAX (2^63, 2^64-1) is out of every range; floats
   // (1e3, 1.5) are not integers.
-  bool fits = v->is_number_integer() && !(v->is_number_unsigned() &&
-                                          v->get<std::uint64_t>() > static_cast<std::uint64_t>(range.max));
+  bool fits =
+      v->is_number_integer() &&
+      !(v->is_number_unsigned() && v->get<std::uint64_t>() > static_cast<std::uint64_t>(range.max));
   if (!fits || !range.contains(v->get<std::int64_t>())) {
     return field_error(field, "expected an integer " + range_text(range) + ", got " + shown(*v));
   }

@@ -26,8 +26,7 @@ std::optional<CallState> parse_call_state(std::string_view text) {
 }
 
 bool is_terminal(CallState state) {
-  return state != CallState::waiting && state != CallState::queued &&
-         state != CallState::running;
+  return state != CallState::waiting && state != CallState::queued && state != CallState::running;
 }
 
 bool is_valid_function_name(std::string_view name) {
@@ -124,9 +123,9 @@ Result<Function> function_from_json(const json& j) {
   if (!j.is_object()) {
     return make_error(ErrorKind::invalid_input, "a function definition must be a JSON object");
   }
-  FNQ_TRY(check_known_fields(j, {"name", "command", "env", "workdir", "exec_timeout",
-                                 "write_timeout", "kill_grace", "concurrency", "max_retries",
-                                 "retry_backoff", "max_output", "callback_url"}));
+  FNQ_TRY(check_known_fields(
+      j, {"name", "command", "env", "workdir", "exec_timeout", "write_timeout", "kill_grace",
+          "concurrency", "max_retries", "retry_backoff", "max_output", "callback_url"}));
   Function f;
   std::optional<std::string> name;
   FNQ_TRY(read_function_name(j, "name", &name));

@@ -71,12 +71,12 @@ using Status = Result<void>;
 }  // namespace fnq
 
 // Propagates the error of an expression returning Result<...>.
-#define FNQ_TRY(expr)                         \
-  do {                                        \
-    auto fnq_try_result_ = (expr);            \
-    if (!fnq_try_result_.ok()) {              \
-      return fnq_try_result_.error();         \
-    }                                         \
+#define FNQ_TRY(expr)                 \
+  do {                                \
+    auto fnq_try_result_ = (expr);    \
+    if (!fnq_try_result_.ok()) {      \
+      return fnq_try_result_.error(); \
+    }                                 \
   } while (0)
 
 // Declares (or assigns) `lhs` from an expression returning Result<T>, or

@@ -198,9 +198,9 @@ std::int64_t time_before(std::int64_t epoch_ms, Millis d) {
 
 Status check_run_at(std::int64_t run_at, std::int64_t now, std::string_view shown) {
   if (run_at < time_before(now, k_max_duration) || run_at > time_after(now, k_max_duration)) {
-    return make_error(ErrorKind::invalid_input,
-                      "'" + std::string(shown) + "' is out of range (a run_at is within " +
-                          format_duration(k_max_duration) + " of now)");
+    return make_error(ErrorKind::invalid_input, "'" + std::string(shown) +
+                                                    "' is out of range (a run_at is within " +
+                                                    format_duration(k_max_duration) + " of now)");
   }
   return {};
 }

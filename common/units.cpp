@@ -69,10 +69,20 @@ constexpr Unit k_duration_units[] = {
 };
 
 constexpr Unit k_size_units[] = {
-    {"", 1},          {"B", 1},          {"KiB", 1ull << 10}, {"MiB", 1ull << 20},
-    {"GiB", 1ull << 30}, {"KB", 1000},   {"MB", 1000'000},    {"GB", 1000'000'000},
-    {"K", 1ull << 10},   {"M", 1ull << 20}, {"G", 1ull << 30},
-    {"TiB", 1ull << 40}, {"TB", 1000'000'000'000}, {"T", 1ull << 40},
+    {"", 1},
+    {"B", 1},
+    {"KiB", 1ull << 10},
+    {"MiB", 1ull << 20},
+    {"GiB", 1ull << 30},
+    {"KB", 1000},
+    {"MB", 1000'000},
+    {"GB", 1000'000'000},
+    {"K", 1ull << 10},
+    {"M", 1ull << 20},
+    {"G", 1ull << 30},
+    {"TiB", 1ull << 40},
+    {"TB", 1000'000'000'000},
+    {"T", 1ull << 40},
 };
 
 }  // namespace
@@ -95,9 +105,9 @@ Result<Millis> parse_duration(std::string_view text) {
 }
 
 Result<Millis> duration_from_json(const nlohmann::json& value, std::string_view field) {
-  Result<Millis> d = make_error(ErrorKind::invalid_input,
-                                "expected a duration like 30s or integer milliseconds (" +
-                                    duration_range_text() + ")");
+  Result<Millis> d = make_error(
+      ErrorKind::invalid_input,
+      "expected a duration like 30s or integer milliseconds (" + duration_range_text() + ")");
   if (is_non_negative_integer(value)) {
     d = check_duration(value.get<std::uint64_t>(), value.dump());
   } else if (value.is_number_integer()) {
@@ -143,9 +153,9 @@ Result<std::uint64_t> parse_size(std::string_view text) {
 }
 
 Result<std::uint64_t> size_from_json(const nlohmann::json& value, std::string_view field) {
-  Result<std::uint64_t> s = make_error(
-      ErrorKind::invalid_input,
-      "expected a size like 4MiB or a number of bytes (" + size_range_text() + ")");
+  Result<std::uint64_t> s =
+      make_error(ErrorKind::invalid_input,
+                 "expected a size like 4MiB or a number of bytes (" + size_range_text() + ")");
   if (is_non_negative_integer(value)) {
     s = check_size(value.get<std::uint64_t>(), value.dump());
   } else if (value.is_number_integer()) {

@@ -82,9 +82,9 @@ void CallbackSender::stop() {
 Status CallbackSender::check_url(const std::string& url) const {
   auto p = parse_url(url);
   if (!p) {
-    return make_error(ErrorKind::invalid_input, "callback_url: '" + url +
-                                                    "' is not an http:// or https:// URL: " +
-                                                    p.error().message);
+    return make_error(
+        ErrorKind::invalid_input,
+        "callback_url: '" + url + "' is not an http:// or https:// URL: " + p.error().message);
   }
   const auto& allow = m_config.callback_allow;
   if (!allow.empty() && std::find(allow.begin(), allow.end(), p->host) == allow.end()) {
@@ -179,7 +179,8 @@ void CallbackSender::work() {
 httplib::Headers CallbackSender::headers_for(const Delivery& d) {
   const Call& call = d.call;
   char secs[32];
-  std::snprintf(secs, sizeof secs, "%f", static_cast<double>(duration_ms(call).value_or(0)) / 1000.0);
+  std::snprintf(secs, sizeof secs, "%f",
+                static_cast<double>(duration_ms(call).value_or(0)) / 1000.0);
   httplib::Headers headers = {
       {"X-Call-Id", call.id},
       {"X-Function-Name", call.function},
@@ -231,19 +232,23 @@ void CallbackSender::deliver(const Delivery& d) {
   std::int64_t now = now_ms();
   if (aborted) {
     // Stopped mid-delivery: not an attempt; due again at the next start.
-    (void)m_store.record_callback(job.id, "pending", job.attempts, d.call.callback->last_status, now);
+    (void)m_store.record_callback(job.id, "pending", job.attempts, d.call.callback->last_status,
+                                  now);
     return;
   }
   int attempts = job.attempts + 1;
   bool ok = status && *status >= 200 && *status < 300;
-  std::string state = ok ? "delivered" : attempts >= m_config.callback_attempts ? "failed" : "pending";
+  std::string state = ok                                       ? "delivered"
+                      : attempts >= m_config.callback_attempts ? "failed"
+                                                               : "pending";
   std::int64_t delay = m_config.callback_backoff.count() << std::min(attempts - 1, 20);
   auto s = m_store.record_callback(job.id, state, attempts, status, now + delay);
   m_metrics.callback_delivery(ok ? "delivered" : state == "failed" ? "failed" : "retry");
   log_line("callback for call " + job.id + " to " + job.url + ": " +
            (status ? "HTTP " + std::to_string(*status) : std::string("no answer")) + ", " + state +
-           " (attempt " + std::to_string(attempts) + "/" + std::to_string(m_config.callback_attempts) +
-           ")" + (state == "pending" ? "; retry in " + format_duration(Millis(delay)) : "") +
+           " (attempt " + std::to_string(attempts) + "/" +
+           std::to_string(m_config.callback_attempts) + ")" +
+           (state == "pending" ? "; retry in " + format_duration(Millis(delay)) : "") +
            (s ? "" : "; cannot record: " + s.error().message));
 }
 

@@ -60,8 +60,8 @@ class CallbackSender {
   std::condition_variable m_cv;
   bool m_woken = true;
   bool m_stop = false;
-  int m_busy = 0;                       // deliveries handed to workers
-  std::deque<Delivery> m_queue;         // taken, not yet picked by a worker
+  int m_busy = 0;                          // deliveries handed to workers
+  std::deque<Delivery> m_queue;            // taken, not yet picked by a worker
   std::set<httplib::Client*> m_in_flight;  // for stop()
   std::thread m_dispatcher;
   std::vector<std::thread> m_workers;

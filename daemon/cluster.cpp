@@ -27,12 +27,9 @@ Result<OpenedStore> open_store(const DaemonConfig& config) {
     PgOptions opts;
     opts.conninfo = config.db_path;
     opts.host = config.host_name;
-    auto store = open_postgresql_store(opts);
-    if (!store) {
-      return store.error();
-    }
-    out.cluster = store->get();
-    out.store = std::move(*store);
+    FNQ_TRY_ASSIGN(auto store, open_postgresql_store(opts));
+    out.cluster = store.get();
+    out.store = std::move(store);
     out.description = "PostgreSQL, host " + config.host_name + ", lease " +
                       std::to_string(config.lease.count()) + "ms";
     return out;
@@ -40,11 +37,7 @@ Result<OpenedStore> open_store(const DaemonConfig& config) {
   SqliteOptions opts;
   opts.path = config.db_path;
   opts.synchronous_full = config.sync_full;
-  auto store = open_sqlite_store(opts);
-  if (!store) {
-    return store.error();
-  }
-  out.store = std::move(*store);
+  FNQ_TRY_ASSIGN(out.store, open_sqlite_store(opts));
   out.description = config.db_path;
   return out;
 }
@@ -60,7 +53,9 @@ ClusterAgent::ClusterAgent(ClusterStore& store, Scheduler& scheduler, CallWatch&
 
 ClusterAgent::~ClusterAgent() { stop(); }
 
-void ClusterAgent::start() { m_thread = std::thread([this] { run(); }); }
+void ClusterAgent::start() {
+  m_thread = std::thread([this] { run(); });
+}
 
 void ClusterAgent::stop() {
   m_stop = true;

@@ -61,7 +61,8 @@ std::string default_host_name(const std::string& state_dir) {
 }
 
 // Adds a string option that also reads FNQ_<NAME> from the environment.
-CLI::Option* add(CLI::App& app, const std::string& flag, std::string& target, const std::string& help) {
+CLI::Option* add(CLI::App& app, const std::string& flag, std::string& target,
+                 const std::string& help) {
   std::string env = "FNQ_" + flag.substr(2);
   for (auto& c : env) {
     c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -169,57 +170,79 @@ Result<ParsedArgs> parse_daemon_args(int argc, const char* const* argv) {
   DaemonConfig& c = out.config;
   c.max_inflight = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   RawArgs raw;
-  CLI::App app{"fnqd: the fnq daemon. Keeps queued function calls in SQLite, runs them as local\n"
-               "processes, and serves the HTTP API that fnq and curl talk to.",
-               "fnqd"};
+  CLI::App app{
+      "fnqd: the fnq daemon. Keeps queued function calls in SQLite, runs them as local\n"
+      "processes, and serves the HTTP API that fnq and curl talk to.",
+      "fnqd"};
   app.set_config("--config", "", "read settings from a TOML-style FILE (key = value)")
       ->type_name("FILE");
   // A misspelt setting must not be silently ignored.
   app.allow_config_extras(CLI::config_extras_mode::error);
   app.set_version_flag("--version", std::string("fnqd ") + k_version);
-  app.footer("Example:\n  fnqd --state-dir /var/lib/fnq --listen 127.0.0.1:7850 --max-inflight 4\n"
-             "Every flag can also be set as FNQ_<FLAG> (FNQ_MAX_INFLIGHT=4). See fnqd(8).");
-  add(app, "--state-dir", raw.state_dir, "directory for fnq.db, token and fnqd.json (created 0700)")->type_name("DIR");
+  app.footer(
+      "Example:\n  fnqd --state-dir /var/lib/fnq --listen 127.0.0.1:7850 --max-inflight 4\n"
+      "Every flag can also be set as FNQ_<FLAG> (FNQ_MAX_INFLIGHT=4). See fnqd(8).");
+  add(app, "--state-dir", raw.state_dir, "directory for fnq.db, token and fnqd.json (created 0700)")
+      ->type_name("DIR");
   app.add_flag("--allow-open-state-dir", c.allow_open_state_dir,
                "start even if every user may read the state dir or token (group access is allowed)")
       ->envname("FNQ_ALLOW_OPEN_STATE_DIR");
   add(app, "--db", raw.db,
       "the SQLite database (default STATE_DIR/fnq.db), or a postgresql:// URI or libpq conninfo "
-      "for a queue shared by several fnqd")->type_name("PATH|URI");
-  add(app, "--listen", raw.listen, "HOST:PORT to listen on (default 127.0.0.1:7850; port 0 picks one)")->type_name("HOST:PORT");
-  add(app, "--auth", raw.auth, "token|none: require the bearer token (none only on loopback)")->type_name("MODE");
+      "for a queue shared by several fnqd")
+      ->type_name("PATH|URI");
+  add(app, "--listen", raw.listen,
+      "HOST:PORT to listen on (default 127.0.0.1:7850; port 0 picks one)")
+      ->type_name("HOST:PORT");
+  add(app, "--auth", raw.auth, "token|none: require the bearer token (none only on loopback)")
+      ->type_name("MODE");
   app.add_option("--max-inflight", c.max_inflight, "calls running at once (default: CPUs)")
-      ->envname("FNQ_MAX_INFLIGHT")->capture_default_str();
+      ->envname("FNQ_MAX_INFLIGHT")
+      ->capture_default_str();
   add(app, "--read-timeout", raw.read_timeout,
-      "longest time to read one HTTP request, headers and body, from its first byte (0: none)")->type_name("D");
+      "longest time to read one HTTP request, headers and body, from its first byte (0: none)")
+      ->type_name("D");
   add(app, "--write-timeout", raw.write_timeout,
       "longest time to write one response, and the longest a long poll or /function/\n"
-      "waits before answering (0: no limit)")->type_name("D");
-  add(app, "--exec-timeout", raw.exec_timeout, "default hard limit of one attempt (0: none)")->type_name("D");
+      "waits before answering (0: no limit)")
+      ->type_name("D");
+  add(app, "--exec-timeout", raw.exec_timeout, "default hard limit of one attempt (0: none)")
+      ->type_name("D");
   add(app, "--kill-grace", raw.kill_grace, "time between SIGTERM and SIGKILL")->type_name("D");
-  add(app, "--max-body", raw.max_body, "largest request body, chunked or not (larger: 413)")->type_name("SIZE");
-  add(app, "--max-output", raw.max_output, "default cap of stored stdout per call")->type_name("SIZE");
-  add(app, "--retry-backoff", raw.retry_backoff, "default first retry delay (doubles each attempt)")->type_name("D");
+  add(app, "--max-body", raw.max_body, "largest request body, chunked or not (larger: 413)")
+      ->type_name("SIZE");
+  add(app, "--max-output", raw.max_output, "default cap of stored stdout per call")
+      ->type_name("SIZE");
+  add(app, "--retry-backoff", raw.retry_backoff, "default first retry delay (doubles each attempt)")
+      ->type_name("D");
   add(app, "--retry-backoff-max", raw.retry_backoff_max, "cap of one retry delay")->type_name("D");
   app.add_option("--max-retries", c.max_retries, "default retries of a failed attempt")
-      ->envname("FNQ_MAX_RETRIES")->capture_default_str();
+      ->envname("FNQ_MAX_RETRIES")
+      ->capture_default_str();
   add(app, "--retention", raw.retention, "age at which finished calls are pruned")->type_name("D");
-  add(app, "--shutdown-grace", raw.shutdown_grace, "how long running calls may finish on SIGTERM")->type_name("D");
-  add(app, "--sync", raw.sync, "full|normal: SQLite durability of acknowledged writes")->type_name("MODE");
+  add(app, "--shutdown-grace", raw.shutdown_grace, "how long running calls may finish on SIGTERM")
+      ->type_name("D");
+  add(app, "--sync", raw.sync, "full|normal: SQLite durability of acknowledged writes")
+      ->type_name("MODE");
   app.add_option("--http-threads", c.http_threads,
                  "HTTP threads; long polls may use all but 16 (past that they answer at once)")
-      ->envname("FNQ_HTTP_THREADS")->capture_default_str();
+      ->envname("FNQ_HTTP_THREADS")
+      ->capture_default_str();
   app.add_option("--callback-allow", c.callback_allow,
                  "hosts callbacks may be sent to (repeatable; default: any)")
-      ->envname("FNQ_CALLBACK_ALLOW")->delimiter(',');
+      ->envname("FNQ_CALLBACK_ALLOW")
+      ->delimiter(',');
   app.add_option("--callback-attempts", c.callback_attempts, "deliveries tried per callback")
-      ->envname("FNQ_CALLBACK_ATTEMPTS")->capture_default_str();
-  add(app, "--callback-backoff", raw.callback_backoff, "first callback retry delay (doubles)")->type_name("D");
+      ->envname("FNQ_CALLBACK_ATTEMPTS")
+      ->capture_default_str();
+  add(app, "--callback-backoff", raw.callback_backoff, "first callback retry delay (doubles)")
+      ->type_name("D");
   add(app, "--host", raw.host,
       "this fnqd's name in a PostgreSQL cluster (default: hostname plus a hash of the state dir)")
       ->type_name("NAME");
   add(app, "--lease", raw.lease,
-      "PostgreSQL: how long a host may be silent before its running calls are rescued")->type_name("D");
+      "PostgreSQL: how long a host may be silent before its running calls are rescued")
+      ->type_name("D");
   add(app, "--token-file", raw.token_file,
       "use the token in FILE instead of generating STATE_DIR/token (one token for a cluster)")
       ->type_name("FILE");

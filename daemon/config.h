@@ -14,10 +14,10 @@ inline constexpr int k_default_port = 7850;
 
 struct DaemonConfig {
   std::string state_dir;
-  std::string db_path;  // a SQLite file, or a PostgreSQL URI or conninfo
-  std::string host_name;  // --host: this fnqd's name in a cluster
-  Millis lease{30'000};   // --lease: silence after which a host's calls are rescued
-  std::string token_file;  // --token-file: use this token, not STATE_DIR/token
+  std::string db_path;                // a SQLite file, or a PostgreSQL URI or conninfo
+  std::string host_name;              // --host: this fnqd's name in a cluster
+  Millis lease{30'000};               // --lease: silence after which a host's calls are rescued
+  std::string token_file;             // --token-file: use this token, not STATE_DIR/token
   bool allow_open_state_dir = false;  // start even if every user can read the state dir or token
   std::string listen_host = "127.0.0.1";
   int listen_port = k_default_port;

@@ -85,7 +85,7 @@ int serve(const DaemonConfig& config, const sigset_t& signals) {
   CallbackSender callbacks(config, *store, metrics);
   OnTerminal calls_terminal = terminal_notifier(watch, callbacks);
   Scheduler scheduler(config, *store, functions, metrics, calls_terminal);
-  ApiContext ctx{config,    *store,         functions, scheduler, watch, metrics,
+  ApiContext ctx{config,    *store,         functions, scheduler, watch,   metrics,
                  callbacks, calls_terminal, token,     "",        now_ms()};
   ApiServer server(ctx);
   auto port = server.bind();
@@ -123,7 +123,8 @@ int serve(const DaemonConfig& config, const sigset_t& signals) {
   if (auto s = write_file_atomic(info_path, info.dump() + "\n", 0600); !s) {
     std::string advice = s.error().kind == ErrorKind::disk_full
                              ? " (free some space on its filesystem and restart fnqd; until then, "
-                               "clients need --url " + ctx.url + ")"
+                               "clients need --url " +
+                                   ctx.url + ")"
                              : "";
     log_line("cannot write " + info_path + ": " + s.error().message + advice);
   }
@@ -132,7 +133,10 @@ int serve(const DaemonConfig& config, const sigset_t& signals) {
            std::to_string(config.max_inflight) + ")");
   int sig = 0;
   sigwait(&signals, &sig);
-  log_line(std::string("received ") + (sig == SIGINT ? "SIGINT" : sig == SIGHUP ? "SIGHUP" : "SIGTERM") +
+  log_line(std::string("received ") +
+           (sig == SIGINT   ? "SIGINT"
+            : sig == SIGHUP ? "SIGHUP"
+                            : "SIGTERM") +
            "; no longer accepting calls");
   ctx.shutting_down = true;
   scheduler.drain(config.shutdown_grace);

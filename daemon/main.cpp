@@ -43,7 +43,9 @@ void inject_failure() {
     throw std::runtime_error("injected failure (FNQD_INJECT_FAILURE=main)");
   }
   if (std::strcmp(where, "thread") == 0) {
-    std::thread([] { throw std::runtime_error("injected failure (FNQD_INJECT_FAILURE=thread)"); }).join();
+    std::thread([] {
+      throw std::runtime_error("injected failure (FNQD_INJECT_FAILURE=thread)");
+    }).join();
   }
 }
 
@@ -62,7 +64,8 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fnqd: error: internal error: %s (please report it)\n", e.what());
   } catch (...) {
-    std::fprintf(stderr, "fnqd: error: internal error: an exception of unknown type (please report it)\n");
+    std::fprintf(stderr,
+                 "fnqd: error: internal error: an exception of unknown type (please report it)\n");
   }
   return 1;
 }

@@ -25,7 +25,8 @@ std::string label(const std::string& v) {
 }
 }  // namespace
 
-void Metrics::call_finished(const std::string& function, CallState state, std::int64_t duration_ms) {
+void Metrics::call_finished(const std::string& function, CallState state,
+                            std::int64_t duration_ms) {
   std::lock_guard<std::mutex> lock(m_mutex);
   ++m_finished[{function, to_string(state)}];
   auto& h = m_durations[function];
@@ -59,7 +60,8 @@ void Metrics::outcome_record_failed() {
   ++m_record_failures;
 }
 
-std::string Metrics::render(const StoreStats& stats, std::size_t running, std::size_t waiters) const {
+std::string Metrics::render(const StoreStats& stats, std::size_t running,
+                            std::size_t waiters) const {
   std::ostringstream out;
   out << std::setprecision(15);
   out << "# HELP fnq_build_info The running fnqd's version.\n# TYPE fnq_build_info gauge\n"
@@ -67,8 +69,8 @@ std::string Metrics::render(const StoreStats& stats, std::size_t running, std::s
   out << "# HELP fnq_calls Calls stored, by function and state.\n# TYPE fnq_calls gauge\n";
   std::int64_t depth = 0;
   for (const auto& [function, state, count] : stats.counts) {
-    out << "fnq_calls{function=\"" << label(function) << "\",state=\"" << to_string(state)
-        << "\"} " << count << "\n";
+    out << "fnq_calls{function=\"" << label(function) << "\",state=\"" << to_string(state) << "\"} "
+        << count << "\n";
     if (state == CallState::queued) {
       depth += count;
     }

@@ -35,11 +35,12 @@ class Metrics {
     double sum = 0;
   };
   mutable std::mutex m_mutex;
-  std::map<std::string, Histogram> m_durations;  // by function
+  std::map<std::string, Histogram> m_durations;                              // by function
   std::map<std::tuple<std::string, std::string>, std::uint64_t> m_finished;  // (function, state)
-  std::map<std::tuple<std::string, int>, std::uint64_t> m_http;  // (route, status)
+  std::map<std::tuple<std::string, int>, std::uint64_t> m_http;              // (route, status)
   // Every outcome from the start, so that rate() sees the first one.
-  std::map<std::string, std::uint64_t> m_callbacks = {{"delivered", 0}, {"retry", 0}, {"failed", 0}};
+  std::map<std::string, std::uint64_t> m_callbacks = {
+      {"delivered", 0}, {"retry", 0}, {"failed", 0}};
   std::size_t m_unrecorded_outcomes = 0;
   std::uint64_t m_record_failures = 0;
 };

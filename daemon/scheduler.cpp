@@ -46,14 +46,10 @@ std::int64_t prune_interval(Millis retention) {
 
 const char* to_string(CancelAnswer answer) {
   switch (answer) {
-    case CancelAnswer::cancelled:
-      return "cancelled";
-    case CancelAnswer::cancelling:
-      return "cancelling";
-    case CancelAnswer::already_terminal:
-      return "already_terminal";
-    case CancelAnswer::finishing:
-      return "finishing";
+    case CancelAnswer::cancelled: return "cancelled";
+    case CancelAnswer::cancelling: return "cancelling";
+    case CancelAnswer::already_terminal: return "already_terminal";
+    case CancelAnswer::finishing: return "finishing";
   }
   return "unknown";
 }
@@ -170,8 +166,7 @@ Result<CancelAnswer> Scheduler::cancel(const std::string& id) {
       m_on_terminal(terminal);
       wake();  // a freed dependency chain may change what is runnable
       return CancelAnswer::cancelled;
-    case CancelResult::already_terminal:
-      return CancelAnswer::already_terminal;
+    case CancelResult::already_terminal: return CancelAnswer::already_terminal;
   }
   kill_running({id});
   return CancelAnswer::cancelling;
@@ -213,10 +208,9 @@ void Scheduler::drain(Millis grace) {
     if (m_running_count > 0 || !m_unrecorded_ids.empty()) {
       log_line("stopping: waiting up to " + format_duration(grace) + " for " +
                std::to_string(m_running_count) + " running call(s)" +
-               (m_unrecorded_ids.empty()
-                    ? std::string()
-                    : " and " + std::to_string(m_unrecorded_ids.size()) +
-                          " unrecorded outcome(s)"));
+               (m_unrecorded_ids.empty() ? std::string()
+                                         : " and " + std::to_string(m_unrecorded_ids.size()) +
+                                               " unrecorded outcome(s)"));
     }
     m_clock.wait_until(lock, m_cv, deadline,
                        [&] { return m_running_count == 0 && m_unrecorded_ids.empty(); });
@@ -401,8 +395,8 @@ void Scheduler::start_attempt(const ClaimedCall& claimed, const Function& f) {
   req.workdir = f.workdir;
   req.input = claimed.input;
   // Clamped: a call stored before ranges were checked may hold any value.
-  req.exec_timeout = clamp_duration(
-      call.exec_timeout.value_or(f.exec_timeout.value_or(m_config.exec_timeout)));
+  req.exec_timeout =
+      clamp_duration(call.exec_timeout.value_or(f.exec_timeout.value_or(m_config.exec_timeout)));
   req.kill_grace = clamp_duration(f.kill_grace.value_or(m_config.kill_grace));
   req.max_output = f.max_output.value_or(m_config.max_output);
   log_line("call " + call.id + " " + call.function + " attempt " + std::to_string(call.attempt) +

@@ -41,9 +41,9 @@ class Metrics;
 // What the scheduler is built from besides the daemon's parts. The daemon
 // leaves them empty; tests fill them.
 struct SchedulerSeams {
-  Clock* clock = nullptr;                 // nullptr: the system clock
-  ExecutorFactory make_executor;          // empty: an EventLoopExecutor
-  std::function<double()> retry_jitter;   // in [-1, 1]; empty: random_jitter
+  Clock* clock = nullptr;                // nullptr: the system clock
+  ExecutorFactory make_executor;         // empty: an EventLoopExecutor
+  std::function<double()> retry_jitter;  // in [-1, 1]; empty: random_jitter
 };
 
 // What a cancel did. finishing: the call's process has ended but its
@@ -148,13 +148,13 @@ class Scheduler {
   bool m_drain_seen = false;  // the thread has seen m_draining: no more claims
   bool m_stop = false;
   std::vector<ExecResult> m_done;
-  std::vector<std::string> m_to_stop;  // calls to cancel, see kill_running
+  std::vector<std::string> m_to_stop;        // calls to cancel, see kill_running
   std::map<std::string, Running> m_running;  // by call id; scheduler thread
   // Calls per function holding a slot: running, or with an unrecorded outcome.
   std::map<std::string, int> m_running_by_function;
-  UnrecordedOutcomes m_unrecorded;  // scheduler thread
+  UnrecordedOutcomes m_unrecorded;                      // scheduler thread
   std::vector<std::pair<std::string, int>> m_put_back;  // (id, attempt); scheduler thread
-  std::size_t m_running_count = 0;  // processes; guarded by m_mutex, for drain()
+  std::size_t m_running_count = 0;         // processes; guarded by m_mutex, for drain()
   std::set<std::string> m_unrecorded_ids;  // guarded by m_mutex, for cancel()
   std::int64_t m_next_prune = 0;
 

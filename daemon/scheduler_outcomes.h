@@ -59,8 +59,8 @@ class UnrecordedOutcomes {
   void keep(std::vector<FinishedAttempt> outcomes);
   // A write of these outcomes failed at now: keeps them and backs off.
   // Returns the line to log when this failure starts an episode.
-  std::optional<std::string> write_failed(std::vector<FinishedAttempt> outcomes,
-                                          std::int64_t now, const std::string& why);
+  std::optional<std::string> write_failed(std::vector<FinishedAttempt> outcomes, std::int64_t now,
+                                          const std::string& why);
   // n outcomes were written at now. Returns the line to log when this ends
   // an episode.
   std::optional<std::string> written(std::size_t n, std::int64_t now);

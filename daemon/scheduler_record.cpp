@@ -42,8 +42,8 @@ std::optional<FinishedAttempt> Scheduler::end_attempt(ExecResult&& r, std::int64
   AttemptOutcome& o = f.outcome;
   std::string what = std::string(to_string(o.state)) + (o.error ? ": " + *o.error : "");
   if (should_retry(o.state, info.attempt, info.max_retries)) {
-    o.retry_at = now + retry_delay_ms(info.retry_backoff, info.attempt,
-                                      m_config.retry_backoff_max, m_retry_jitter());
+    o.retry_at = now + retry_delay_ms(info.retry_backoff, info.attempt, m_config.retry_backoff_max,
+                                      m_retry_jitter());
     what += "; retry " + std::to_string(info.attempt) + "/" + std::to_string(info.max_retries) +
             " in " + format_duration(Millis(*o.retry_at - now));
   }
@@ -126,7 +126,8 @@ void Scheduler::publish_counts() {
 
 void Scheduler::log_lost_outcomes() {
   for (const auto& [id, attempt] : m_put_back) {
-    log_line("stopping: call " + id + " could not be put back to queued; it will be recovered "
+    log_line("stopping: call " + id +
+             " could not be put back to queued; it will be recovered "
              "as interrupted at the next start");
   }
   if (m_unrecorded.empty()) {
@@ -136,8 +137,8 @@ void Scheduler::log_lost_outcomes() {
   for (const auto& id : m_unrecorded.ids()) {
     ids += (ids.empty() ? "" : " ") + id;
   }
-  log_line("stopping: " + std::to_string(m_unrecorded.size()) +
-           " outcome(s) lost, not recorded (" + m_unrecorded.why() + "): calls " + ids +
+  log_line("stopping: " + std::to_string(m_unrecorded.size()) + " outcome(s) lost, not recorded (" +
+           m_unrecorded.why() + "): calls " + ids +
            "; they will be recovered as interrupted at the next start");
 }
 

@@ -6,6 +6,8 @@ packages=(build-essential cmake ninja-build pkg-config ccache
           libgtest-dev libgmock-dev curl mandoc bash-completion)
 # promtool checks /metrics in the tests.
 [ "${FNQ_WITH_PROMETHEUS:-1}" = 1 ] && packages+=(prometheus)
+# clang-format checks the layout of the sources in the tests.
+[ "${FNQ_WITH_FORMAT:-1}" = 1 ] && packages+=(clang-format-14)
 # PostgreSQL (cluster mode): libpq to build it, the server for its tests
 # (each test run starts a private server; the system one is never used).
 [ "${FNQ_WITH_POSTGRESQL:-1}" = 1 ] && packages+=(libpq-dev postgresql)

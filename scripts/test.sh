@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Sets up, builds fnq under AddressSanitizer + UndefinedBehaviorSanitizer with
-# warnings as errors, and runs every unit and integration test and replays the
-# fuzz corpora; then runs the threaded tests again under ThreadSanitizer, and
-# fuzzes each target briefly where clang and libFuzzer are installed.
+# Sets up, checks the sources' layout (.clang-format), builds fnq under
+# AddressSanitizer + UndefinedBehaviorSanitizer with warnings as errors, runs
+# every unit and integration test and replays the fuzz corpora; then runs the
+# threaded tests again under ThreadSanitizer, and fuzzes each target briefly
+# where clang and libFuzzer are installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# The sources' layout first: it takes a second and changes nothing.
+bash scripts/format.sh --check
 build=${FNQ_TEST_BUILD_DIR:-build-asan}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DFNQ_SANITIZE=address,undefined -DFNQ_WERROR=ON >/dev/null

@@ -232,7 +232,8 @@ Status list_calls(ApiContext& ctx, const httplib::Request& req, httplib::Respons
   for (const auto& c : calls) {
     list.push_back(to_json(c));
   }
-  json next = static_cast<int>(calls.size()) == filter.limit ? json(calls.back().id) : json(nullptr);
+  json next =
+      static_cast<int>(calls.size()) == filter.limit ? json(calls.back().id) : json(nullptr);
   write_json(res, 200, json{{"calls", list}, {"next_before", next}});
   return {};
 }
@@ -242,7 +243,8 @@ Status post_prune(ApiContext& ctx, const httplib::Request& req, httplib::Respons
   if (!req.body.empty()) {
     FNQ_TRY_ASSIGN(auto body, parse_json_body(req));
     if (!body.is_object()) {
-      return make_error(ErrorKind::invalid_input, "expected a JSON object like {\"older_than\": \"7d\"}");
+      return make_error(ErrorKind::invalid_input,
+                        "expected a JSON object like {\"older_than\": \"7d\"}");
     }
     FNQ_TRY(check_known_fields(body, {"older_than"}));
     std::optional<Millis> given;
@@ -271,7 +273,8 @@ void register_call_routes(httplib::Server& s, ApiContext& ctx) {
   add_route(s, ctx, "POST", "/v1/calls", "/v1/calls", post_calls);
   add_route(s, ctx, "GET", "/v1/calls", "/v1/calls", list_calls);
   add_route(s, ctx, "GET", "/v1/calls/" + id, "/v1/calls/{id}", get_call);
-  add_route(s, ctx, "GET", "/v1/calls/" + id + "/(output|stderr)", "/v1/calls/{id}/output", get_blob);
+  add_route(s, ctx, "GET", "/v1/calls/" + id + "/(output|stderr)", "/v1/calls/{id}/output",
+            get_blob);
   add_route(s, ctx, "POST", "/v1/calls/" + id + "/cancel", "/v1/calls/{id}/cancel", post_cancel);
   add_route(s, ctx, "POST", "/v1/calls/" + id + "/retry", "/v1/calls/{id}/retry", post_retry);
   add_route(s, ctx, "POST", "/v1/await", "/v1/await", post_await);

@@ -32,7 +32,7 @@ struct ApiContext {
   Metrics& metrics;
   CallbackSender& callbacks;
   OnTerminal calls_terminal;  // every handler that ends calls reports them here
-  std::string token;  // empty with --auth none
+  std::string token;          // empty with --auth none
   std::string url;
   std::int64_t started_at = 0;
   std::atomic<bool> shutting_down{false};

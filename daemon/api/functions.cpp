@@ -20,7 +20,8 @@ Status list_functions(ApiContext& ctx, const httplib::Request&, httplib::Respons
 Status get_function(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   auto f = ctx.functions.find(req.matches[1]);
   if (!f) {
-    return make_error(ErrorKind::not_found, "unknown function '" + std::string(req.matches[1]) + "'");
+    return make_error(ErrorKind::not_found,
+                      "unknown function '" + std::string(req.matches[1]) + "'");
   }
   write_json(res, 200, to_json(*f));
   return {};
@@ -63,8 +64,9 @@ Status delete_function(ApiContext& ctx, const httplib::Request& req, httplib::Re
     cancelled.push_back(id);
   }
   log_line("function " + name + " removed" +
-           (cancelled.empty() ? std::string()
-                              : "; " + std::to_string(cancelled.size()) + " unfinished call(s) cancelled"));
+           (cancelled.empty()
+                ? std::string()
+                : "; " + std::to_string(cancelled.size()) + " unfinished call(s) cancelled"));
   write_json(res, 200, json{{"deleted", name}, {"cancelled", cancelled}});
   return {};
 }

@@ -102,7 +102,8 @@ class Connection final : public httplib::Stream {
     if (m_pos < m_len) {
       return true;
     }
-    return wait_for(m_sock, POLLIN, m_stop_fd, deadline_after(m_limits.idle_timeout)) == Wait::ready;
+    return wait_for(m_sock, POLLIN, m_stop_fd, deadline_after(m_limits.idle_timeout)) ==
+           Wait::ready;
   }
 
   // The read deadline runs from the request's first byte.
@@ -176,9 +177,9 @@ class Connection final : public httplib::Stream {
   // could lose the answer it has not read yet.
   void linger() {
     ::shutdown(m_sock, SHUT_WR);
-    auto deadline = Clock::now() + std::min(k_linger, m_limits.read_timeout.count() > 0
-                                                          ? m_limits.read_timeout
-                                                          : k_linger);
+    auto deadline =
+        Clock::now() +
+        std::min(k_linger, m_limits.read_timeout.count() > 0 ? m_limits.read_timeout : k_linger);
     char scratch[4096];
     while (wait_for(m_sock, POLLIN, m_stop_fd, deadline) == Wait::ready) {
       if (::recv(m_sock, scratch, sizeof scratch, 0) <= 0) {
@@ -274,13 +275,12 @@ void answer_cut_off(Connection& conn, const std::string& peer, const HttpLimits&
                     Metrics& metrics) {
   bool timeout = conn.cut_off() == CutOff::read_timeout;
   int status = timeout ? 408 : 431;
-  std::string message = timeout ? "request not read within " +
-                                      format_duration(limits.read_timeout) +
-                                      " (--read-timeout); send it faster"
-                                : "request line and headers over " +
-                                      format_size(limits.max_header_bytes);
-  conn.write_raw(cut_off_answer(status, timeout ? "Request Timeout" : "Request Header Fields Too Large",
-                                message));
+  std::string message =
+      timeout ? "request not read within " + format_duration(limits.read_timeout) +
+                    " (--read-timeout); send it faster"
+              : "request line and headers over " + format_size(limits.max_header_bytes);
+  conn.write_raw(cut_off_answer(
+      status, timeout ? "Request Timeout" : "Request Header Fields Too Large", message));
   log_line("request from " + peer + ": " + std::to_string(status) + " " + message);
   metrics.http_request("limits", status);
   conn.linger();

@@ -51,12 +51,13 @@ Result<SubmitRequest> call_from_request(ApiContext& ctx, const httplib::Request&
         throw std::invalid_argument(v);
       }
     } catch (const std::out_of_range&) {
-      return make_error(ErrorKind::invalid_input, "X-Fnq-Priority: expected an integer from " +
-                                                      std::to_string(k_priority_range.min) + " to " +
-                                                      std::to_string(k_priority_range.max) + ", got '" +
-                                                      v + "'");
+      return make_error(ErrorKind::invalid_input,
+                        "X-Fnq-Priority: expected an integer from " +
+                            std::to_string(k_priority_range.min) + " to " +
+                            std::to_string(k_priority_range.max) + ", got '" + v + "'");
     } catch (const std::exception&) {
-      return make_error(ErrorKind::invalid_input, "X-Fnq-Priority: expected an integer, got '" + v + "'");
+      return make_error(ErrorKind::invalid_input,
+                        "X-Fnq-Priority: expected an integer, got '" + v + "'");
     }
   }
   if (auto v = header("X-Fnq-Needs"); !v.empty()) {
@@ -64,7 +65,8 @@ Result<SubmitRequest> call_from_request(ApiContext& ctx, const httplib::Request&
     std::size_t start = 0;
     while (start <= v.size()) {
       auto comma = v.find(',', start);
-      std::string id = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      std::string id =
+          v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       id.erase(0, id.find_first_not_of(' '));
       id.erase(id.find_last_not_of(' ') + 1);
       if (!id.empty()) {
@@ -87,8 +89,10 @@ Result<SubmitRequest> call_from_request(ApiContext& ctx, const httplib::Request&
 // Names the header rather than the JSON field the header became.
 Error with_header_names(Error e) {
   static const std::pair<const char*, const char*> k_fields[] = {
-      {"callback_url: ", "X-Callback-Url: "}, {"key: ", "Idempotency-Key: "},
-      {"delay: ", "X-Fnq-Delay: "},           {"needs: ", "X-Fnq-Needs: "},
+      {"callback_url: ", "X-Callback-Url: "},
+      {"key: ", "Idempotency-Key: "},
+      {"delay: ", "X-Fnq-Delay: "},
+      {"needs: ", "X-Fnq-Needs: "},
       {"priority: ", "X-Fnq-Priority: "}};
   for (const auto& [field, header] : k_fields) {
     if (e.message.rfind(field, 0) == 0) {

@@ -13,8 +13,8 @@ namespace {
 bool is_space_or_tab(char c) { return c == ' ' || c == '\t'; }
 
 bool is_token_char(unsigned char c) {
-  return std::isalnum(c) != 0 || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
-                                     std::string_view::npos;
+  return std::isalnum(c) != 0 ||
+         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
 std::string_view trim(std::string_view s) {
@@ -109,7 +109,8 @@ std::optional<HeadRefusal> check_transfer_encoding(const httplib::Headers& heade
     for (const auto& c : codings) {
       all += (all.empty() ? "" : ", ") + c;
     }
-    return HeadRefusal{501, "Transfer-Encoding '" + shown(all) + "' is not supported (only chunked)"};
+    return HeadRefusal{501,
+                       "Transfer-Encoding '" + shown(all) + "' is not supported (only chunked)"};
   }
   return std::nullopt;
 }
@@ -118,7 +119,8 @@ std::optional<HeadRefusal> check_expect(const httplib::Headers& headers) {
   auto [begin, end] = headers.equal_range("Expect");
   for (auto it = begin; it != end; ++it) {
     if (strcasecmp(it->second.c_str(), "100-continue") != 0) {
-      return HeadRefusal{417, "Expect '" + shown(it->second) + "' is not supported (only 100-continue)"};
+      return HeadRefusal{417,
+                         "Expect '" + shown(it->second) + "' is not supported (only 100-continue)"};
     }
   }
   return std::nullopt;

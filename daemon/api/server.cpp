@@ -160,7 +160,8 @@ void post_route(ApiContext& ctx, const httplib::Request& req, httplib::Response&
 
 // Statuses httplib sets itself (404 no route, 400 unparsable request, 414)
 // get the JSON shape too.
-httplib::Server::HandlerResponse httplib_error(const httplib::Request& req, httplib::Response& res) {
+httplib::Server::HandlerResponse httplib_error(const httplib::Request& req,
+                                               httplib::Response& res) {
   Exchange* e = current_exchange();
   if (!e || e->routed) {
     return httplib::Server::HandlerResponse::Unhandled;  // a handler's own answer
@@ -168,7 +169,7 @@ httplib::Server::HandlerResponse httplib_error(const httplib::Request& req, http
   if (res.status != 404) {
     close_after_answer();  // the rest of the request cannot be trusted
   }
-  std::string message = res.status == 404 ? "no such route: " + req.method + " " + req.path
+  std::string message = res.status == 404   ? "no such route: " + req.method + " " + req.path
                         : res.status == 400 ? "malformed HTTP request"
                                             : "HTTP " + std::to_string(res.status);
   write_error(res, res.status, message);
@@ -177,7 +178,8 @@ httplib::Server::HandlerResponse httplib_error(const httplib::Request& req, http
 
 // Reads the body through httplib's content reader, so that the limit holds
 // for chunked bodies too (httplib 0.11 caps only a declared Content-Length).
-Status read_body(ApiContext& ctx, const httplib::Request& req, const httplib::ContentReader& reader) {
+Status read_body(ApiContext& ctx, const httplib::Request& req,
+                 const httplib::ContentReader& reader) {
   if (!has_body(req)) {
     return {};  // without a length, httplib's reader would wait for EOF
   }
@@ -373,8 +375,8 @@ Result<std::vector<Call>> wait_for_calls(ApiContext& ctx, const std::vector<std:
     // only when there have been as many reports as unfinished calls:
     // awaiting n calls that finish one by one then reads O(n) rows, not
     // O(n^2) (2,000 calls: 4 million rows read, most of a core).
-    auto unfinished = static_cast<std::uint64_t>(
-        std::count_if(calls->begin(), calls->end(), [](const Call& c) { return !is_terminal(c.state); }));
+    auto unfinished = static_cast<std::uint64_t>(std::count_if(
+        calls->begin(), calls->end(), [](const Call& c) { return !is_terminal(c.state); }));
     while (sub.reports() - reports_before < unfinished) {
       if (!sub.wait_until(deadline) || ctx.shutting_down) {
         return ctx.store.get_calls(ids);
@@ -398,8 +400,9 @@ ApiServer::ApiServer(ApiContext& ctx) : m_ctx(ctx) {
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
   s.set_payload_max_length(ctx.config.max_body);  // a backstop: pre_route answers first
-  s.set_pre_routing_handler(
-      [&ctx](const httplib::Request& req, httplib::Response& res) { return pre_route(ctx, req, res); });
+  s.set_pre_routing_handler([&ctx](const httplib::Request& req, httplib::Response& res) {
+    return pre_route(ctx, req, res);
+  });
   s.set_post_routing_handler(
       [&ctx](const httplib::Request& req, httplib::Response& res) { post_route(ctx, req, res); });
   s.set_error_handler(httplib::Server::HandlerWithResponse(httplib_error));
@@ -415,10 +418,12 @@ ApiServer::~ApiServer() = default;
 Result<int> ApiServer::bind() {
   const auto& host = m_ctx.config.listen_host;
   int port = m_ctx.config.listen_port;
-  int bound = port == 0 ? m_server->bind_to_any_port(host) : (m_server->bind_to_port(host, port) ? port : -1);
+  int bound = port == 0 ? m_server->bind_to_any_port(host)
+                        : (m_server->bind_to_port(host, port) ? port : -1);
   if (bound < 0) {
     std::string why = bind_failure_reason(host, port);
-    return make_error(ErrorKind::io, "cannot listen on " + m_ctx.config.listen_address() + ": " + why);
+    return make_error(ErrorKind::io,
+                      "cannot listen on " + m_ctx.config.listen_address() + ": " + why);
   }
   if (!m_server->widen_backlog()) {
     log_line("cannot widen the listen backlog: " + errno_text(errno));

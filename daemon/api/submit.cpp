@@ -129,7 +129,8 @@ bool is_private_header(const std::string& name) {
 // `headers` field of /v1/calls (fnq submit -H) alike.
 void drop_private_headers(RequestInfo& request) {
   auto& h = request.headers;
-  h.erase(std::remove_if(h.begin(), h.end(), [](const auto& kv) { return is_private_header(kv.first); }),
+  h.erase(std::remove_if(h.begin(), h.end(),
+                         [](const auto& kv) { return is_private_header(kv.first); }),
           h.end());
 }
 
@@ -164,7 +165,8 @@ Result<SubmitRequest> submit_request_from_json(ApiContext& ctx, const json& body
   return out;
 }
 
-Result<std::vector<SubmitResult>> submit_calls(ApiContext& ctx, std::vector<SubmitRequest> requests) {
+Result<std::vector<SubmitResult>> submit_calls(ApiContext& ctx,
+                                               std::vector<SubmitRequest> requests) {
   if (ctx.shutting_down) {
     return make_error(ErrorKind::shutting_down, "fnqd is shutting down; not accepting calls");
   }

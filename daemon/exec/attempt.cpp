@@ -106,8 +106,8 @@ void Attempt::on_event(Channel channel) {
 void Attempt::write_input() {
   const std::string& input = m_request.input;
   while (m_input_written < input.size()) {
-    ssize_t n = ::write(m_stdin.get(), input.data() + m_input_written,
-                        input.size() - m_input_written);
+    ssize_t n =
+        ::write(m_stdin.get(), input.data() + m_input_written, input.size() - m_input_written);
     if (n > 0) {
       m_input_written += static_cast<std::size_t>(n);
     } else if (n < 0 && errno == EINTR) {
@@ -235,9 +235,7 @@ ExecResult Attempt::take_result() {
       r.interrupted = true;
       r.error = "interrupted by daemon shutdown";
       break;
-    case StopReason::none:
-      set_natural_outcome(r);
-      break;
+    case StopReason::none: set_natural_outcome(r); break;
   }
   return r;
 }

@@ -25,9 +25,7 @@ Status Epoll::add(int fd, std::uint32_t events, std::uint64_t key) {
   return {};
 }
 
-void Epoll::remove(int fd) noexcept {
-  ::epoll_ctl(m_fd.get(), EPOLL_CTL_DEL, fd, nullptr);
-}
+void Epoll::remove(int fd) noexcept { ::epoll_ctl(m_fd.get(), EPOLL_CTL_DEL, fd, nullptr); }
 
 int Epoll::wait(epoll_event* events, int max_events, int timeout_ms) {
   int n = ::epoll_wait(m_fd.get(), events, max_events, timeout_ms);

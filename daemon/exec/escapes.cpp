@@ -85,7 +85,8 @@ void sweep_tree(pid_t pid, const std::string& call_id, Sweep& sweep, int depth) 
   if (id == call_id) {
     kill_process(pid);
     ++sweep.killed;
-  } else if (id.empty() && access(("/proc/" + std::to_string(pid) + "/environ").c_str(), R_OK) == 0) {
+  } else if (id.empty() &&
+             access(("/proc/" + std::to_string(pid) + "/environ").c_str(), R_OK) == 0) {
     sweep.unsettled = true;  // exiting, or an environment without FNQ_CALL_ID
   }
   if (depth < 64) {
@@ -154,7 +155,8 @@ int kill_escaped_processes(const std::string& call_id) {
     reap_adopted();
     killed += sweep.killed;
     auto spent = Clock::now() - start;
-    bool again = sweep.killed > 0 ? spent < k_sweep_limit : sweep.unsettled && spent < k_settle_limit;
+    bool again =
+        sweep.killed > 0 ? spent < k_sweep_limit : sweep.unsettled && spent < k_settle_limit;
     if (!again) {
       return killed;
     }

@@ -166,15 +166,9 @@ bool EventLoopExecutor::Impl::apply_commands() {
   }
   for (auto& command : commands) {
     switch (command.kind) {
-      case Command::Kind::start:
-        start_attempt(std::move(command.request));
-        break;
-      case Command::Kind::cancel:
-        stop_attempts(&command.call_id, StopReason::cancel);
-        break;
-      case Command::Kind::interrupt_all:
-        stop_attempts(nullptr, StopReason::interrupt);
-        break;
+      case Command::Kind::start: start_attempt(std::move(command.request)); break;
+      case Command::Kind::cancel: stop_attempts(&command.call_id, StopReason::cancel); break;
+      case Command::Kind::interrupt_all: stop_attempts(nullptr, StopReason::interrupt); break;
     }
   }
   return true;
@@ -196,8 +190,9 @@ void EventLoopExecutor::Impl::start_attempt(ExecRequest request) {
   }
   std::string name = request.argv[0];
   std::uint64_t serial = m_next_serial++;
-  auto attempt = std::make_unique<Attempt>(std::move(request), std::move(std::get<Spawned>(spawned)),
-                                           m_epoll, serial, failed.started_at);
+  auto attempt =
+      std::make_unique<Attempt>(std::move(request), std::move(std::get<Spawned>(spawned)), m_epoll,
+                                serial, failed.started_at);
   if (auto watched = attempt->watch(); !watched) {
     attempt.reset();  // kills and reaps the child
     failed.error = "cannot watch '" + name + "': " + watched.error().message;

@@ -18,10 +18,10 @@ namespace fnq {
 struct ExecRequest {
   std::string call_id;
   int attempt = 0;
-  std::vector<std::string> argv;  // argv[0] searched in PATH if it has no '/'
-  std::vector<std::string> env;   // complete environment, "NAME=value"
-  std::string workdir;            // empty: inherit
-  std::string input;              // written to stdin, which is then closed
+  std::vector<std::string> argv;              // argv[0] searched in PATH if it has no '/'
+  std::vector<std::string> env;               // complete environment, "NAME=value"
+  std::string workdir;                        // empty: inherit
+  std::string input;                          // written to stdin, which is then closed
   std::chrono::milliseconds exec_timeout{0};  // 0: none
   std::chrono::milliseconds kill_grace{5000};
   std::uint64_t max_output = 4u << 20;  // stdout bytes kept
@@ -38,8 +38,9 @@ struct ExecResult {
   bool interrupted = false;
   std::optional<int> exit_code;
   std::optional<int> signal;
-  std::string error;  // "" on success; "exit status 3", "killed by signal 9",
-                      // "exec_timeout 30s exceeded", "cannot execute 'x': No such file or directory"
+  std::string
+      error;  // "" on success; "exit status 3", "killed by signal 9",
+              // "exec_timeout 30s exceeded", "cannot execute 'x': No such file or directory"
   std::string output;
   bool output_truncated = false;
   std::uint64_t output_size = 0;  // total bytes written to stdout

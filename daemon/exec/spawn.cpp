@@ -28,7 +28,7 @@ struct ChildPlan {
   std::vector<const char*> argv;  // null-terminated
   std::vector<const char*> envp;  // null-terminated
   const char* workdir = nullptr;
-  int stdio[3] = {-1, -1, -1};    // all >= 3, see move_above_stdio
+  int stdio[3] = {-1, -1, -1};  // all >= 3, see move_above_stdio
   int report_fd = -1;
   pid_t parent_pid = 0;
 };

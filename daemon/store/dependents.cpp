@@ -59,8 +59,8 @@ Status release_one(Database& db, const std::string& need, const std::string& dep
 Result<bool> skip_one(Database& db, const Ended& need, const std::string& dependent,
                       Settlement& s) {
   Query q = db.query(
-      "UPDATE calls SET state = 'skipped', error = ?2, finished_at = ?3, pending_needs = 0, "
-      FNQ_CALLBACK_DUE_AT("?3") " WHERE id = ?1 AND state = 'waiting' RETURNING id");
+      "UPDATE calls SET state = 'skipped', error = ?2, finished_at = ?3, pending_needs = "
+      "0, " FNQ_CALLBACK_DUE_AT("?3") " WHERE id = ?1 AND state = 'waiting' RETURNING id");
   std::string error = "dependency " + need.id + " " + to_string(need.state);
   q.bind(1, dependent).bind(2, error).bind(3, s.now);
   FNQ_TRY_ASSIGN(bool row, q.step());
@@ -95,9 +95,9 @@ Status settle_dependents(Database& db, const std::string& id, CallState state, S
 Status end_call(Database& db, const std::string& id, CallState state, const std::string& error,
                 Settlement& s) {
   Query q = db.query(
-      "UPDATE calls SET state = ?2, error = ?3, finished_at = ?4, pending_needs = 0, "
-      FNQ_CALLBACK_DUE_AT("?4") " WHERE id = ?1 AND state NOT IN " FNQ_TERMINAL_STATES
-      " RETURNING id");
+      "UPDATE calls SET state = ?2, error = ?3, finished_at = ?4, pending_needs = "
+      "0, " FNQ_CALLBACK_DUE_AT("?4") " WHERE id = ?1 AND state NOT IN " FNQ_TERMINAL_STATES
+                                      " RETURNING id");
   q.bind(1, id).bind(2, to_string(state)).bind(3, error).bind(4, s.now);
   FNQ_TRY_ASSIGN(bool row, q.step());
   FNQ_TRY(q.run());

@@ -12,7 +12,7 @@
 
 // The columns read_call expects, in order.
 #define FNQ_CALL_COLUMNS                                                                   \
-  "id, function, state, attempt, max_retries, exit_code, signal, error, priority, sync, " \
+  "id, function, state, attempt, max_retries, exit_code, signal, error, priority, sync, "  \
   "key, needs, input_from, created_at, run_at, started_at, finished_at, exec_timeout_ms, " \
   "input_size, output_size, output_truncated, callback_url, callback_state, "              \
   "callback_attempts, callback_last_status, request"
@@ -21,7 +21,7 @@
 
 // Assignments that make a call's callback due at parameter `at` once the
 // call is terminal (no-op without a callback_url).
-#define FNQ_CALLBACK_DUE_AT(at)                                                       \
+#define FNQ_CALLBACK_DUE_AT(at)                                                    \
   "callback_state = CASE WHEN callback_url IS NULL THEN NULL ELSE 'pending' END, " \
   "callback_next_at = CASE WHEN callback_url IS NULL THEN NULL ELSE " at " END"
 
@@ -29,8 +29,7 @@ namespace fnq::sql {
 
 // ---- reading calls --------------------------------------------------------
 
-inline constexpr const char k_call_by_id[] =
-    "SELECT " FNQ_CALL_COLUMNS " FROM calls WHERE id = ?1";
+inline constexpr const char k_call_by_id[] = "SELECT " FNQ_CALL_COLUMNS " FROM calls WHERE id = ?1";
 
 inline constexpr const char k_call_by_key[] =
     "SELECT " FNQ_CALL_COLUMNS " FROM calls WHERE function = ?1 AND key = ?2";
@@ -47,20 +46,22 @@ inline constexpr const char k_find_ids[] =
 // the limit. With both filters, the state index serves the small unfinished
 // states and the function index the rest (a leading `+` keeps SQLite from
 // using the other index). Unused parameters are bound to NULL.
-inline constexpr const char k_list_all[] =
-    "SELECT " FNQ_CALL_COLUMNS " FROM calls WHERE ?1 IS NULL AND ?2 IS NULL "
-    "AND id < ?3 ORDER BY id DESC LIMIT ?4";
-inline constexpr const char k_list_by_state[] =
-    "SELECT " FNQ_CALL_COLUMNS " FROM calls WHERE state = ?1 AND ?2 IS NULL "
-    "AND id < ?3 ORDER BY id DESC LIMIT ?4";
-inline constexpr const char k_list_by_function[] =
-    "SELECT " FNQ_CALL_COLUMNS " FROM calls WHERE ?1 IS NULL AND function = ?2 "
-    "AND id < ?3 ORDER BY id DESC LIMIT ?4";
+inline constexpr const char k_list_all[] = "SELECT " FNQ_CALL_COLUMNS
+                                           " FROM calls WHERE ?1 IS NULL AND ?2 IS NULL "
+                                           "AND id < ?3 ORDER BY id DESC LIMIT ?4";
+inline constexpr const char k_list_by_state[] = "SELECT " FNQ_CALL_COLUMNS
+                                                " FROM calls WHERE state = ?1 AND ?2 IS NULL "
+                                                "AND id < ?3 ORDER BY id DESC LIMIT ?4";
+inline constexpr const char k_list_by_function[] = "SELECT " FNQ_CALL_COLUMNS
+                                                   " FROM calls WHERE ?1 IS NULL AND function = ?2 "
+                                                   "AND id < ?3 ORDER BY id DESC LIMIT ?4";
 inline constexpr const char k_list_by_both_state_index[] =
-    "SELECT " FNQ_CALL_COLUMNS " FROM calls WHERE state = ?1 AND +function = ?2 "
+    "SELECT " FNQ_CALL_COLUMNS
+    " FROM calls WHERE state = ?1 AND +function = ?2 "
     "AND id < ?3 ORDER BY id DESC LIMIT ?4";
 inline constexpr const char k_list_by_both_function_index[] =
-    "SELECT " FNQ_CALL_COLUMNS " FROM calls WHERE +state = ?1 AND function = ?2 "
+    "SELECT " FNQ_CALL_COLUMNS
+    " FROM calls WHERE +state = ?1 AND function = ?2 "
     "AND id < ?3 ORDER BY id DESC LIMIT ?4";
 
 // ---- scheduling -----------------------------------------------------------
@@ -95,8 +96,7 @@ inline constexpr const char k_dependents[] = "SELECT call_id FROM call_needs WHE
 // Oldest terminal calls first.
 inline constexpr const char k_prunable[] =
     "SELECT id FROM calls INDEXED BY calls_prune WHERE finished_at < ?1 "
-    "AND state IN " FNQ_TERMINAL_STATES
-    " ORDER BY finished_at LIMIT ?2";
+    "AND state IN " FNQ_TERMINAL_STATES " ORDER BY finished_at LIMIT ?2";
 
 inline constexpr const char k_due_callbacks[] =
     "SELECT id, callback_url, callback_attempts FROM calls INDEXED BY calls_callbacks "

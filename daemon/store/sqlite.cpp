@@ -15,22 +15,17 @@ Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
     return make_error(ErrorKind::disk_full, prefix + "database is full: no space left on device");
   }
   switch (primary) {
-    case SQLITE_CONSTRAINT:
-      return make_error(ErrorKind::conflict, prefix + detail);
-    case SQLITE_TOOBIG:
-      return make_error(ErrorKind::too_large, prefix + detail);
-    case SQLITE_MISMATCH:
-      return make_error(ErrorKind::invalid_input, prefix + detail);
+    case SQLITE_CONSTRAINT: return make_error(ErrorKind::conflict, prefix + detail);
+    case SQLITE_TOOBIG: return make_error(ErrorKind::too_large, prefix + detail);
+    case SQLITE_MISMATCH: return make_error(ErrorKind::invalid_input, prefix + detail);
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return make_error(ErrorKind::io, prefix + "database is corrupt: " + detail);
+    case SQLITE_NOTADB: return make_error(ErrorKind::io, prefix + "database is corrupt: " + detail);
     case SQLITE_ERROR:
     case SQLITE_MISUSE:
     case SQLITE_RANGE:
       // Bad SQL or API use: a bug in the store, not the world outside.
       return make_error(ErrorKind::internal, prefix + detail);
-    default:
-      return make_error(ErrorKind::io, prefix + detail);
+    default: return make_error(ErrorKind::io, prefix + detail);
   }
 }
 

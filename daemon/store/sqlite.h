@@ -96,8 +96,8 @@ class Query {
   // Steps to the end and gives what row_fn(const Query&) makes of each
   // row: a T, or a Result<T> whose error stops the query.
   template <class RowFn>
-  auto collect(RowFn&& row_fn) -> Result<std::vector<
-      typename detail::RowValue<std::invoke_result_t<RowFn&, const Query&>>::type>>;
+  auto collect(RowFn&& row_fn) -> Result<
+      std::vector<typename detail::RowValue<std::invoke_result_t<RowFn&, const Query&>>::type>>;
 
   // The SQLite result code of the failure step() reported (SQLITE_OK if none).
   int result_code() const { return m_rc; }
@@ -143,8 +143,8 @@ Status Query::each(RowFn&& row_fn) {
 }
 
 template <class RowFn>
-auto Query::collect(RowFn&& row_fn) -> Result<std::vector<
-    typename detail::RowValue<std::invoke_result_t<RowFn&, const Query&>>::type>> {
+auto Query::collect(RowFn&& row_fn) -> Result<
+    std::vector<typename detail::RowValue<std::invoke_result_t<RowFn&, const Query&>>::type>> {
   using Made = detail::RowValue<std::invoke_result_t<RowFn&, const Query&>>;
   std::vector<typename Made::type> out;
   FNQ_TRY(each([&](const Query& row) -> Status {

@@ -31,9 +31,8 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& opts) {
     }
     readers.push_back(std::move(reader).value());
   }
-  return std::unique_ptr<Store>(
-      new SqliteStore(std::move(lock), std::move(writer).value(), std::move(readers),
-                      opts.synchronous_full));
+  return std::unique_ptr<Store>(new SqliteStore(std::move(lock), std::move(writer).value(),
+                                                std::move(readers), opts.synchronous_full));
 }
 
 SqliteStore::SqliteStore(LockFile lock, Database writer, std::vector<Database> readers,
@@ -59,7 +58,8 @@ Status SqliteStore::close() {
 Result<std::vector<Function>> SqliteStore::list_functions() {
   return read([&](Database& db) -> Result<std::vector<Function>> {
     Query q = db.query("SELECT name, definition FROM functions ORDER BY name");
-    return q.collect([](const Query& row) { return parse_stored_definition(row.text(0), row.text(1)); });
+    return q.collect(
+        [](const Query& row) { return parse_stored_definition(row.text(0), row.text(1)); });
   });
 }
 

@@ -18,8 +18,7 @@ namespace fnq {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(LockFile lock, Database writer, std::vector<Database> readers,
-              bool synchronous_full);
+  SqliteStore(LockFile lock, Database writer, std::vector<Database> readers, bool synchronous_full);
   // close(), if it was not called.
   ~SqliteStore() override;
 

@@ -84,16 +84,15 @@ Status check_retryable(const Call& c) {
     return make_error(ErrorKind::conflict, "call " + c.id + " already succeeded");
   }
   if (!is_terminal(c.state)) {
-    return make_error(ErrorKind::conflict,
-                      "call " + c.id + " is still " + to_string(c.state));
+    return make_error(ErrorKind::conflict, "call " + c.id + " is still " + to_string(c.state));
   }
   return {};
 }
 
 Status delete_call(Database& db, const std::string& id) {
-  for (const char* sql : {"DELETE FROM call_blobs WHERE call_id = ?1",
-                          "DELETE FROM call_needs WHERE needs_id = ?1",
-                          "DELETE FROM calls WHERE id = ?1"}) {
+  for (const char* sql :
+       {"DELETE FROM call_blobs WHERE call_id = ?1", "DELETE FROM call_needs WHERE needs_id = ?1",
+        "DELETE FROM calls WHERE id = ?1"}) {
     Query q = db.query(sql);
     q.bind(1, id);
     FNQ_TRY(q.run());
@@ -158,8 +157,9 @@ Result<std::vector<CallbackJob>> SqliteStore::due_callbacks(std::int64_t now, in
   return read([&](Database& db) -> Result<std::vector<CallbackJob>> {
     Query q = db.query(sql::k_due_callbacks);
     q.bind(1, now).bind(2, std::max(0, limit));
-    return q.collect(
-        [](const Query& row) { return CallbackJob{row.text(0), row.text(1), row.int32(2)}; });
+    return q.collect([](const Query& row) {
+      return CallbackJob{row.text(0), row.text(1), row.int32(2)};
+    });
   });
 }
 
@@ -172,9 +172,8 @@ Result<std::optional<std::int64_t>> SqliteStore::next_callback_at() {
   });
 }
 
-Status SqliteStore::record_callback(const std::string& id, const std::string& state,
-                                    int attempts, std::optional<int> last_status,
-                                    std::int64_t next_at) {
+Status SqliteStore::record_callback(const std::string& id, const std::string& state, int attempts,
+                                    std::optional<int> last_status, std::int64_t next_at) {
   if (state != "pending" && state != "delivered" && state != "failed") {
     return make_error(ErrorKind::internal, "invalid callback state '" + state + "'");
   }
@@ -237,13 +236,13 @@ Result<Store::DeleteResult> SqliteStore::delete_function(const std::string& name
       Query q = db.query(sql::k_unfinished_of_function);
       q.bind(1, name);
       FNQ_TRY_ASSIGN(unfinished, q.collect([](const Query& row) {
-                       return std::make_pair(row.text(0), row.text(1));
-                     }));
+        return std::make_pair(row.text(0), row.text(1));
+      }));
     }
     if (!unfinished.empty() && !force) {
-      return make_error(ErrorKind::conflict, "function '" + name + "' has " +
-                                                 std::to_string(unfinished.size()) +
-                                                 " unfinished calls (delete with ?force=true to cancel them)");
+      return make_error(ErrorKind::conflict,
+                        "function '" + name + "' has " + std::to_string(unfinished.size()) +
+                            " unfinished calls (delete with ?force=true to cancel them)");
     }
     DeleteResult result;
     Settlement s;

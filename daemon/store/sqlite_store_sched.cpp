@@ -36,8 +36,8 @@ Result<FinishResult> finish_one(Database& db, const AttemptOutcome& o) {
   } else {
     Query q = db.query(
         "UPDATE calls SET state = ?3, exit_code = ?4, signal = ?5, error = ?6, output_size = ?7, "
-        "output_truncated = ?8, finished_at = ?9, " FNQ_CALLBACK_DUE_AT("?9")
-        " WHERE id = ?1 AND state = 'running' AND attempt = ?2 RETURNING id");
+        "output_truncated = ?8, finished_at = ?9, " FNQ_CALLBACK_DUE_AT(
+            "?9") " WHERE id = ?1 AND state = 'running' AND attempt = ?2 RETURNING id");
     q.bind(3, to_string(o.state)).bind(9, o.finished_at);
     FNQ_TRY_ASSIGN(result.applied, run_fenced(q, o));
   }
@@ -67,8 +67,8 @@ bool claim_order(const Call& x, const Call& y) {
 namespace {
 
 // Claims up to limit queued calls (k_claim) inside the current transaction.
-Result<std::vector<ClaimedCall>> claim_rows(Database& db, std::int64_t now,
-                                            const std::string& skip, int limit) {
+Result<std::vector<ClaimedCall>> claim_rows(Database& db, std::int64_t now, const std::string& skip,
+                                            int limit) {
   std::vector<Call> calls;
   {
     Query q = db.query(sql::k_claim);
@@ -156,8 +156,7 @@ Result<std::vector<FinishResult>> SqliteStore::finish(const std::vector<AttemptO
   for (const AttemptOutcome& o : outcomes) {
     FNQ_TRY(check_outcome(o));
   }
-  return write<std::vector<FinishResult>>(
-      [&](Database& db) { return finish_rows(db, outcomes); });
+  return write<std::vector<FinishResult>>([&](Database& db) { return finish_rows(db, outcomes); });
 }
 
 Result<Store::FinishAndClaim> SqliteStore::finish_and_claim(
@@ -194,8 +193,8 @@ Status SqliteStore::requeue(const std::string& id, int attempt) {
       return {};
     }
     FNQ_TRY(load_call(db, id));  // not_found for an unknown id
-    return make_error(ErrorKind::conflict, "call " + id + " is not running attempt " +
-                                               std::to_string(attempt));
+    return make_error(ErrorKind::conflict,
+                      "call " + id + " is not running attempt " + std::to_string(attempt));
   });
 }
 
@@ -210,8 +209,8 @@ Result<RecoveryReport> SqliteStore::recover_interrupted(std::int64_t now) {
     {
       Query q = db.query(sql::k_running);
       FNQ_TRY_ASSIGN(running, q.collect([](const Query& row) {
-                       return Interrupted{row.text(0), row.int32(1), row.int32(2)};
-                     }));
+        return Interrupted{row.text(0), row.int32(1), row.int32(2)};
+      }));
     }
     RecoveryReport report;
     Settlement s;
@@ -219,8 +218,7 @@ Result<RecoveryReport> SqliteStore::recover_interrupted(std::int64_t now) {
     for (const Interrupted& call : running) {
       // The interrupted attempt counts: retry only while attempts remain.
       if (call.attempt <= call.max_retries) {
-        Query q = db.query(
-            "UPDATE calls SET state = 'queued', started_at = NULL WHERE id = ?1");
+        Query q = db.query("UPDATE calls SET state = 'queued', started_at = NULL WHERE id = ?1");
         q.bind(1, call.id);
         FNQ_TRY(q.run());
         report.retried.push_back(call.id);

@@ -94,7 +94,7 @@ class Store {
   // Functions.
   virtual Result<std::vector<Function>> list_functions() = 0;
   virtual Result<Function> get_function(const std::string& name) = 0;  // not_found
-  virtual Result<bool> put_function(const Function& f) = 0;  // true: created
+  virtual Result<bool> put_function(const Function& f) = 0;            // true: created
   // Refused (conflict) while the function has non-terminal calls unless
   // force, which cancels waiting/queued ones (their dependents are skipped)
   // and returns the ids of running ones, which the caller must stop.

@@ -20,7 +20,8 @@ namespace {
 std::string g_dir;
 
 void remove_dir() {
-  for (const char* name : {"/fnq.db", "/fnq.db-wal", "/fnq.db-shm", "/fnq.db.lock", "/fnq.db-journal"}) {
+  for (const char* name :
+       {"/fnq.db", "/fnq.db-wal", "/fnq.db-shm", "/fnq.db.lock", "/fnq.db-journal"}) {
     ::unlink((g_dir + name).c_str());
   }
   ::rmdir(g_dir.c_str());
@@ -75,8 +76,8 @@ FuzzDaemon start() {
   }
   p->callbacks = std::make_unique<CallbackSender>(p->config, *p->store, p->metrics);
   OnTerminal calls_terminal = terminal_notifier(p->watch, *p->callbacks);
-  p->scheduler = std::make_unique<Scheduler>(p->config, *p->store, *p->functions, p->metrics,
-                                             calls_terminal);
+  p->scheduler =
+      std::make_unique<Scheduler>(p->config, *p->store, *p->functions, p->metrics, calls_terminal);
   p->ctx = std::unique_ptr<ApiContext>(new ApiContext{p->config, *p->store, *p->functions,
                                                       *p->scheduler, p->watch, p->metrics,
                                                       *p->callbacks, calls_terminal, "", "", 0});

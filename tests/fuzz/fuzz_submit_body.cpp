@@ -10,7 +10,7 @@
 namespace {
 
 fnq::ApiContext& context() {
-  static fnq::ApiContext& ctx = [] () -> fnq::ApiContext& {
+  static fnq::ApiContext& ctx = []() -> fnq::ApiContext& {
     fnq::ApiContext& c = *fnq::fuzz::fuzz_daemon().ctx;
     auto f = fnq::function_from_json(nlohmann::json{{"name", "fn"}, {"command", {"true"}}});
     if (f) {

@@ -55,8 +55,8 @@ TEST_F(ApiHostileTest, DeepAndDenseJsonBodiesAre400AndMemoryStaysBounded) {
   expect_error(http()->Post("/v1/await", dense, "application/json"), 400, "JSON body too dense");
   // 64 levels still parse (and are then refused for their meaning).
   std::string ok_depth = std::string(63, '[') + std::string(63, ']');
-  expect_error(http()->Post("/v1/calls", "{\"function\":" + ok_depth + "}", "application/json"), 400,
-               "function");
+  expect_error(http()->Post("/v1/calls", "{\"function\":" + ok_depth + "}", "application/json"),
+               400, "function");
   std::uint64_t after = resident_bytes(m_daemon->pid());
   // Before the bound, each deep body cost 1.2 GiB; the bodies themselves
   // (and ASan's quarantine of freed memory) stay well under this.
@@ -68,9 +68,8 @@ TEST_F(ApiHostileTest, HeaderValuesReachTheCallExactlyAsSent) {
   put_function("printenv", {{"command", {"env"}}});
   std::string callback =
       "http://127.0.0.1:" + std::to_string(closed_port()) + "/cb?next=%2Fa%26b%3Dc";
-  httplib::Headers headers = {{"X-Callback-Url", callback},
-                              {"Idempotency-Key", "k%41"},
-                              {"X-Weird", "a%0Ab%25"}};
+  httplib::Headers headers = {
+      {"X-Callback-Url", callback}, {"Idempotency-Key", "k%41"}, {"X-Weird", "a%0Ab%25"}};
   auto res = http()->Post("/function/printenv", headers, "", "text/plain");
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
@@ -84,11 +83,13 @@ TEST_F(ApiHostileTest, HeaderValuesReachTheCallExactlyAsSent) {
   EXPECT_EQ(call["key"], "k%41");
 
   // kA is another key than k%41.
-  auto other = http()->Post("/async-function/printenv", {{"Idempotency-Key", "kA"}}, "", "text/plain");
+  auto other =
+      http()->Post("/async-function/printenv", {{"Idempotency-Key", "kA"}}, "", "text/plain");
   ASSERT_TRUE(other);
   EXPECT_EQ(other->status, 202) << other->body;
   EXPECT_NE(other->get_header_value("X-Call-Id"), id);
-  auto again = http()->Post("/async-function/printenv", {{"Idempotency-Key", "k%41"}}, "", "text/plain");
+  auto again =
+      http()->Post("/async-function/printenv", {{"Idempotency-Key", "k%41"}}, "", "text/plain");
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 200) << again->body;
   EXPECT_EQ(again->get_header_value("X-Call-Id"), id);
@@ -112,15 +113,14 @@ TEST_F(ApiHostileTest, AmbiguousFramingIsRefusedAndTheConnectionClosed) {
   const std::string smuggled = "GET /v1/info HTTP/1.1\r\nHost: fnq\r\n" + auth_header() + "\r\n";
   {
     RawHttp raw(m_daemon->url());
-    expect_refused(raw,
-                   start + "Content-Length: 5\r\nContent-Length: 40\r\n\r\nhello" + smuggled, 400,
-                   "conflicting Content-Length");
+    expect_refused(raw, start + "Content-Length: 5\r\nContent-Length: 40\r\n\r\nhello" + smuggled,
+                   400, "conflicting Content-Length");
   }
   {
     RawHttp raw(m_daemon->url());
-    expect_refused(raw,
-                   start + "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled,
-                   400, "Content-Length and Transfer-Encoding together");
+    expect_refused(
+        raw, start + "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled,
+        400, "Content-Length and Transfer-Encoding together");
   }
   {
     RawHttp raw(m_daemon->url());
@@ -171,12 +171,10 @@ TEST_F(ApiHostileTest, WriteTimeoutZeroLetsLongPollsWait) {
   start_daemon({"--write-timeout", "0"});
   put_blocking_function("block");
   std::string id = submit({{"function", "block"}});
-  auto waited = std::async(std::launch::async, [&] {
-    return http()->Get("/v1/calls/" + id + "?wait=120s");
-  });
-  auto sync = std::async(std::launch::async, [&] {
-    return http()->Post("/function/block", "", "text/plain");
-  });
+  auto waited =
+      std::async(std::launch::async, [&] { return http()->Get("/v1/calls/" + id + "?wait=120s"); });
+  auto sync = std::async(std::launch::async,
+                         [&] { return http()->Post("/function/block", "", "text/plain"); });
   // Neither answers while the calls run (before, both answered at once).
   EXPECT_EQ(waited.wait_for(500ms), std::future_status::timeout);
   EXPECT_EQ(sync.wait_for(0ms), std::future_status::timeout);

@@ -24,9 +24,11 @@ TEST_F(ApiLimitsTest, ABodyOneByteOverMaxBodyIs413) {
   expect_json(res, 202);
   expect_error(http()->Post("/async-function/echo", std::string(1025, 'a'), "text/plain"), 413,
                "request body of 1025 bytes is over the limit of 1KiB (--max-body)");
-  expect_error(http()->Post("/v1/calls", std::string(1025, ' '), "application/json"), 413, "--max-body");
+  expect_error(http()->Post("/v1/calls", std::string(1025, ' '), "application/json"), 413,
+               "--max-body");
   // The connection was closed after the 413; the next request gets a new one.
-  json ok = expect_json(http()->Get("/v1/calls/" + res->get_header_value("X-Call-Id") + "?wait=20s"), 200);
+  json ok = expect_json(
+      http()->Get("/v1/calls/" + res->get_header_value("X-Call-Id") + "?wait=20s"), 200);
   EXPECT_EQ(ok["state"], "succeeded");
 }
 
@@ -93,9 +95,8 @@ TEST_F(ApiLimitsTest, SlowHeadersAreCutOffAtTheReadTimeoutWhileOthersAreServed) 
   Clock::duration took{};
   // 300 bytes at 10 per second would take 30s; each byte comes well within
   // any per-recv() timeout.
-  auto res = dribble(slow, std::string(300, 'a') + "\r\n\r\n", &took, [&] {
-    expect_json(http()->Get("/v1/info"), 200);
-  });
+  auto res = dribble(slow, std::string(300, 'a') + "\r\n\r\n", &took,
+                     [&] { expect_json(http()->Get("/v1/info"), 200); });
   ASSERT_TRUE(res) << "the slow request was never cut off";
   EXPECT_EQ(res->status, 408);
   EXPECT_NE(res->body.find("not read within 1s (--read-timeout)"), std::string::npos) << res->body;
@@ -153,7 +154,8 @@ TEST_F(ApiLimitsTest, ABodyOnAGetIsNotTakenForTheNextRequest) {
 
 TEST_F(ApiLimitsTest, AuthNoneIsRefusedOnANonLoopbackAddress) {
   for (const char* listen : {"0.0.0.0:0", "[::]:0", "127.evil.example:0"}) {
-    RunResult r = run_program({FNQD_BIN, "--state-dir", file("other"), "--auth", "none", "--listen", listen});
+    RunResult r =
+        run_program({FNQD_BIN, "--state-dir", file("other"), "--auth", "none", "--listen", listen});
     EXPECT_EQ(r.exit_code, 64) << listen;
     EXPECT_NE(r.err.find("fnqd: error: --auth none is refused on the non-loopback address"),
               std::string::npos)

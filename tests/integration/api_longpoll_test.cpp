@@ -18,7 +18,8 @@ class ApiLongPollTest : public ApiTest {
     for (int i = 0; i < count; ++i) {
       calls.push_back({{"function", "noop"}, {"delay", "1h"}});
     }
-    json answer = expect_json(http()->Post("/v1/calls", json{{"calls", calls}}.dump(), "application/json"), 202);
+    json answer = expect_json(
+        http()->Post("/v1/calls", json{{"calls", calls}}.dump(), "application/json"), 202);
     std::vector<std::string> ids;
     for (const auto& c : answer["calls"]) {
       ids.push_back(c["id"]);
@@ -97,18 +98,21 @@ TEST_F(ApiLongPollTest, PastTheCapWaitsAnswerAtOnce) {
   // Six answer at once with the current state; 24 wait.
   int answered_now = 0;
   std::vector<bool> answered(conns.size(), false);
-  ASSERT_TRUE(wait_until([&] {
-    for (std::size_t i = 0; i < conns.size(); ++i) {
-      if (!answered[i] && conns[i]->readable()) {
-        auto res = conns[i]->read_response(5s);
-        EXPECT_TRUE(res && res->status == 200);
-        EXPECT_EQ(json::parse(res ? res->body : "{}", nullptr, false)["state"], "waiting");
-        answered[i] = true;
-        ++answered_now;
-      }
-    }
-    return answered_now == 6 && gauge("fnq_waiters") == 24;
-  }, 20s)) << answered_now << " answered at once, " << gauge("fnq_waiters") << " waiting";
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (std::size_t i = 0; i < conns.size(); ++i) {
+          if (!answered[i] && conns[i]->readable()) {
+            auto res = conns[i]->read_response(5s);
+            EXPECT_TRUE(res && res->status == 200);
+            EXPECT_EQ(json::parse(res ? res->body : "{}", nullptr, false)["state"], "waiting");
+            answered[i] = true;
+            ++answered_now;
+          }
+        }
+        return answered_now == 6 && gauge("fnq_waiters") == 24;
+      },
+      20s))
+      << answered_now << " answered at once, " << gauge("fnq_waiters") << " waiting";
   expect_json(http()->Post("/async-function/noop", "", "text/plain"), 202);
 
   cancel_all(ids);

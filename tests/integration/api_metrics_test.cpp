@@ -81,7 +81,9 @@ TEST_F(ApiMetricsTest, TheLogHasOneLinePerCallTransitionAndPerRequestError) {
   std::string log = m_daemon->log();
   EXPECT_EQ(count_of(log, "call " + id + " flaky queued"), 1u) << log;
   EXPECT_EQ(count_of(log, "call " + id + " flaky attempt 1 started"), 1u) << log;
-  EXPECT_EQ(count_of(log, "call " + id + " flaky attempt 1 failed: exit status 1; retry 1/1 in"), 1u) << log;
+  EXPECT_EQ(count_of(log, "call " + id + " flaky attempt 1 failed: exit status 1; retry 1/1 in"),
+            1u)
+      << log;
   EXPECT_EQ(count_of(log, "call " + id + " flaky attempt 2 started"), 1u) << log;
   EXPECT_EQ(count_of(log, "call " + id + " flaky attempt 2 succeeded"), 1u) << log;
   EXPECT_EQ(count_of(log, "call " + id), 5u) << log;

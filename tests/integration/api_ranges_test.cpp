@@ -20,8 +20,8 @@ httplib::Result post_json(httplib::Client& c, const std::string& path, const std
 TEST_F(RangesApiTest, AHugeDelayIs400AndTheLongestOneIsKeptInRange) {
   put_function("echo", {{"command", {"cat"}}});
   auto h = http();
-  expect_error(post_json(*h, "/v1/calls", R"({"function": "echo", "delay": "106751991167d"})"),
-               400, std::string("delay: '106751991167d' ") + k_duration_range);
+  expect_error(post_json(*h, "/v1/calls", R"({"function": "echo", "delay": "106751991167d"})"), 400,
+               std::string("delay: '106751991167d' ") + k_duration_range);
   expect_error(post_json(*h, "/v1/calls", R"({"function": "echo", "delay": 9223372036854775807})"),
                400, "delay: '9223372036854775807' is out of range");
   expect_error(post_json(*h, "/v1/calls", R"({"function": "echo", "delay": "3651d"})"), 400,
@@ -34,8 +34,8 @@ TEST_F(RangesApiTest, AHugeDelayIs400AndTheLongestOneIsKeptInRange) {
     expect_error(h->Post("/async-function/echo", p, "x", "text/plain"), 400,
                  "X-Fnq-Priority: expected an integer from -1000000000 to 1000000000");
   }
-  json longest = expect_json(
-      post_json(*h, "/v1/calls", R"({"function": "echo", "delay": "3650d"})"), 202);
+  json longest =
+      expect_json(post_json(*h, "/v1/calls", R"({"function": "echo", "delay": "3650d"})"), 202);
   EXPECT_EQ(longest["state"], "waiting");
   EXPECT_EQ(longest["run_at"].get<std::string>().substr(0, 2), "20");
   // Every call reads back, through the API and fnq.
@@ -66,9 +66,9 @@ TEST_F(RangesApiTest, PrioritiesOutOfRangeAreRefusedNotWrapped) {
   const std::string range = "priority: expected an integer from -1000000000 to 1000000000, got ";
   for (const char* p : {"9223372036854775808", "18446744073709551615", "-9223372036854775808",
                         "1000000001", "1.5"}) {
-    expect_error(post_json(*h, "/v1/calls", std::string(R"({"function": "echo", "priority": )") +
-                                                 p + "}"),
-                 400, range + p);
+    expect_error(
+        post_json(*h, "/v1/calls", std::string(R"({"function": "echo", "priority": )") + p + "}"),
+        400, range + p);
   }
   json edge = expect_json(
       post_json(*h, "/v1/calls", R"({"function": "echo", "priority": -1000000000, "delay": "1h"})"),
@@ -81,9 +81,9 @@ TEST_F(RangesApiTest, PrioritiesOutOfRangeAreRefusedNotWrapped) {
 TEST_F(RangesApiTest, ANumberPastADoubleIs400NamingTheFieldNot500) {
   put_function("echo", {{"command", {"cat"}}});
   auto h = http();
-  std::string msg = expect_error(
-      post_json(*h, "/v1/calls", R"({"function": "echo", "priority": 1e309})"), 400,
-      "priority: 1e309 is out of range");
+  std::string msg =
+      expect_error(post_json(*h, "/v1/calls", R"({"function": "echo", "priority": 1e309})"), 400,
+                   "priority: 1e309 is out of range");
   EXPECT_EQ(msg.find("json.exception"), std::string::npos) << msg;
   expect_error(post_json(*h, "/v1/await", R"({"ids": [], "timeout": 1e309})"), 400, "timeout:");
   expect_error(h->Put("/v1/functions/f", R"({"command": ["true"], "concurrency": -1e999})",
@@ -105,9 +105,9 @@ TEST_F(RangesApiTest, AwaitOutputMustBeABoolean) {
                "colour: unknown field");
   expect_error(post_json(*h, "/v1/await", R"({"ids": [], "timeout": "3651d"})"), 400,
                "timeout: '3651d' is out of range");
-  json ok = expect_json(post_json(*h, "/v1/await", R"({"ids": [")" + id +
-                                                        R"("], "timeout": 0, "output": false})"),
-                        200);
+  json ok = expect_json(
+      post_json(*h, "/v1/await", R"({"ids": [")" + id + R"("], "timeout": 0, "output": false})"),
+      200);
   EXPECT_EQ(ok["done"], false);
 }
 
@@ -121,8 +121,9 @@ TEST_F(RangesApiTest, RunAtMustBeARealDateWithin3650DaysOfNow) {
   }
   for (const char* far : {"9999-12-31T23:59:59Z", "1970-01-01T00:00:00Z"}) {
     json body = {{"function", "echo"}, {"run_at", far}};
-    expect_error(post_json(*h, "/v1/calls", body.dump()), 400,
-                 std::string("run_at: '") + far + "' is out of range (a run_at is within 3650d of now)");
+    expect_error(
+        post_json(*h, "/v1/calls", body.dump()), 400,
+        std::string("run_at: '") + far + "' is out of range (a run_at is within 3650d of now)");
   }
 }
 
@@ -178,8 +179,8 @@ TEST_F(RangesCliTest, TimesAndIntegersOutOfRangeExit65WithTheRange) {
 
 TEST_F(RangesCliTest, FnqdRefusesToStartWithAFlagOutOfRange) {
   for (const char* flag : {"--exec-timeout", "--write-timeout", "--kill-grace"}) {
-    RunResult r = run_program({FNQD_BIN, "--state-dir", file("other"), "--listen", "127.0.0.1:0",
-                               flag, "106751991167d"});
+    RunResult r = run_program(
+        {FNQD_BIN, "--state-dir", file("other"), "--listen", "127.0.0.1:0", flag, "106751991167d"});
     EXPECT_NE(r.exit_code, 0) << flag;
     EXPECT_NE(r.err.find(std::string(flag) + ": '106751991167d' " + k_duration_range),
               std::string::npos)

@@ -11,7 +11,8 @@ using ApiStatusTest = ApiTest;
 
 TEST_F(ApiStatusTest, PutFunctionAnswers201WhenCreatedAnd200WhenUpdated) {
   json def = {{"name", "echo"}, {"command", {"cat"}}};
-  json created = expect_json(http()->Put("/v1/functions/echo", def.dump(), "application/json"), 201);
+  json created =
+      expect_json(http()->Put("/v1/functions/echo", def.dump(), "application/json"), 201);
   EXPECT_EQ(created["command"], json({"cat"}));
   def["command"] = {"cat", "-"};
   expect_json(http()->Put("/v1/functions/echo", def.dump(), "application/json"), 200);
@@ -40,15 +41,19 @@ TEST_F(ApiStatusTest, SubmitAnswers202AndARepeatedKey200WithTheSameCall) {
 TEST_F(ApiStatusTest, MalformedJsonIs400) {
   expect_error(http()->Post("/v1/calls", "{\"function\": ", "application/json"), 400,
                "malformed JSON body");
-  expect_error(http()->Put("/v1/functions/f", "[1,", "application/json"), 400, "malformed JSON body");
+  expect_error(http()->Put("/v1/functions/f", "[1,", "application/json"), 400,
+               "malformed JSON body");
   expect_error(http()->Post("/v1/await", "nope", "application/json"), 400, "malformed JSON body");
 }
 
 TEST_F(ApiStatusTest, WrongTypesAre400NamingTheField) {
   put_function("echo", {{"command", {"cat"}}});
-  auto post = [&](const json& body) { return http()->Post("/v1/calls", body.dump(), "application/json"); };
+  auto post = [&](const json& body) {
+    return http()->Post("/v1/calls", body.dump(), "application/json");
+  };
   expect_error(post({{"function", 5}}), 400, "function:");
-  expect_error(post({{"function", "echo"}, {"priority", "high"}}), 400, "priority: expected an integer");
+  expect_error(post({{"function", "echo"}, {"priority", "high"}}), 400,
+               "priority: expected an integer");
   expect_error(post({{"function", "echo"}, {"needs", "abc"}}), 400, "needs:");
   expect_error(post({{"function", "echo"}, {"delay", "soon"}}), 400, "delay");
   expect_error(post({{"function", "echo"}, {"input", 12}}), 400, "input:");
@@ -65,7 +70,8 @@ TEST_F(ApiStatusTest, WrongTypesAre400NamingTheField) {
   httplib::Headers delay = {{"X-Fnq-Delay", "later"}};
   expect_error(http()->Post("/async-function/echo", delay, "x", "text/plain"), 400, "X-Fnq-Delay:");
   httplib::Headers needs = {{"X-Fnq-Needs", "not-an-id"}};
-  expect_error(http()->Post("/function/echo", needs, "x", "text/plain"), 404, "X-Fnq-Needs: unknown call");
+  expect_error(http()->Post("/function/echo", needs, "x", "text/plain"), 404,
+               "X-Fnq-Needs: unknown call");
   expect_error(http()->Get("/v1/calls?limit=0"), 400, "limit:");
   expect_error(http()->Get("/v1/calls?state=sleeping"), 400, "state:");
 }
@@ -89,8 +95,10 @@ TEST_F(ApiStatusTest, MissingOrWrongTokenIs401) {
 }
 
 TEST_F(ApiStatusTest, UnknownFunctionCallOrRouteIs404) {
-  expect_error(http()->Post("/async-function/nosuch", "x", "text/plain"), 404, "unknown function 'nosuch'");
-  expect_error(http()->Post("/function/nosuch/a/b", "x", "text/plain"), 404, "unknown function 'nosuch'");
+  expect_error(http()->Post("/async-function/nosuch", "x", "text/plain"), 404,
+               "unknown function 'nosuch'");
+  expect_error(http()->Post("/function/nosuch/a/b", "x", "text/plain"), 404,
+               "unknown function 'nosuch'");
   expect_error(http()->Post("/v1/calls", R"({"function": "nosuch"})", "application/json"), 404,
                "unknown function 'nosuch'");
   expect_error(http()->Get("/v1/functions/nosuch"), 404, "unknown function 'nosuch'");
@@ -102,7 +110,8 @@ TEST_F(ApiStatusTest, UnknownFunctionCallOrRouteIs404) {
   expect_error(http()->Get("/v1/calls/01a20c24"), 404, "unknown call '01a20c24'");
   expect_error(http()->Post("/v1/await", json{{"ids", {id}}}.dump(), "application/json"), 404, id);
   expect_error(http()->Get("/v1/nothing/here"), 404, "no such route: GET /v1/nothing/here");
-  expect_error(http()->Post("/v1/nothing", "body", "text/plain"), 404, "no such route: POST /v1/nothing");
+  expect_error(http()->Post("/v1/nothing", "body", "text/plain"), 404,
+               "no such route: POST /v1/nothing");
   expect_error(http()->Delete("/v1/calls"), 404, "no such route");
 }
 
@@ -162,7 +171,8 @@ TEST_F(ApiStatusTest, AmbiguousIdPrefixIs409) {
     prefix.pop_back();
   }
   ASSERT_GE(prefix.size(), 8u);
-  expect_error(http()->Get("/v1/calls/" + prefix), 409, "ambiguous call id prefix '" + prefix + "'");
+  expect_error(http()->Get("/v1/calls/" + prefix), 409,
+               "ambiguous call id prefix '" + prefix + "'");
   json one = expect_json(http()->Get("/v1/calls/" + ids.back().substr(0, 30)), 200);
   EXPECT_EQ(one["id"], ids.back());
 }

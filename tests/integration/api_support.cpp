@@ -15,7 +15,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 int remaining_ms(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return left > 0 ? static_cast<int>(left) : 0;
 }
 
@@ -110,14 +111,17 @@ std::optional<RawResponse> RawHttp::read_response(std::chrono::milliseconds time
       std::size_t pos = head.find("\r\n");
       while (pos != std::string::npos && pos < head.size()) {
         std::size_t next = head.find("\r\n", pos + 2);
-        std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
+        std::string line =
+            head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
         auto colon = line.find(':');
         if (colon != std::string::npos) {
-          r.headers.emplace(line.substr(0, colon), line.substr(line.find_first_not_of(' ', colon + 1)));
+          r.headers.emplace(line.substr(0, colon),
+                            line.substr(line.find_first_not_of(' ', colon + 1)));
         }
         pos = next;
       }
-      std::size_t length = std::stoul(r.header("Content-Length").empty() ? "0" : r.header("Content-Length"));
+      std::size_t length =
+          std::stoul(r.header("Content-Length").empty() ? "0" : r.header("Content-Length"));
       if (m_in.size() >= end + 4 + length) {
         r.body = m_in.substr(end + 4, length);
         m_in.erase(0, end + 4 + length);
@@ -185,8 +189,8 @@ std::string CallbackReceiver::url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(m_port) + path;
 }
 
-std::vector<CallbackReceiver::Received> CallbackReceiver::wait_for(std::size_t n,
-                                                                   std::chrono::milliseconds timeout) {
+std::vector<CallbackReceiver::Received> CallbackReceiver::wait_for(
+    std::size_t n, std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(m_mutex);
   m_cv.wait_for(lock, timeout, [&] { return m_received.size() >= n; });
   return m_received;

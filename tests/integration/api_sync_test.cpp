@@ -109,8 +109,8 @@ std::map<std::string, std::string> parse_env(const std::string& text) {
 
 // Only the daemon's basics, the function's env, fnq's and the watchdog's.
 void expect_only_allowed_vars(const std::map<std::string, std::string>& vars) {
-  const std::set<std::string> allowed = {"PATH", "HOME", "LANG", "TZ", "GREETING",
-                                         "FNQ_CALL_ID", "FNQ_FUNCTION", "FNQ_ATTEMPT"};
+  const std::set<std::string> allowed = {"PATH",     "HOME",        "LANG",         "TZ",
+                                         "GREETING", "FNQ_CALL_ID", "FNQ_FUNCTION", "FNQ_ATTEMPT"};
   for (const auto& [k, v] : vars) {
     EXPECT_TRUE(allowed.count(k) || k.rfind("Http_", 0) == 0) << "unexpected variable " << k;
   }

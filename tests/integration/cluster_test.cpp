@@ -224,8 +224,8 @@ TEST_F(ClusterTest, AWaitOnOneHostIsWokenByAFinishOnAnother) {
 TEST_F(ClusterTest, ACancelThroughOneHostStopsTheCallRunningOnAnother) {
   std::string marker = "fnq-cluster-cancel-" + std::to_string(::getpid());
   // The marker is in sh's command line, so the process can be found.
-  put_function("long", {"sh", "-c",
-                        "echo $PPID > " + m_dir.file("ppid") + "; sleep 60; : " + marker});
+  put_function("long",
+               {"sh", "-c", "echo $PPID > " + m_dir.file("ppid") + "; sleep 60; : " + marker});
   std::string id = submit(0, "long");
   ASSERT_TRUE(wait_until([&] { return !read_file(m_dir.file("ppid")).empty(); }));
   int runner = host_of_pid(std::stoi(read_file(m_dir.file("ppid"))));
@@ -235,8 +235,8 @@ TEST_F(ClusterTest, ACancelThroughOneHostStopsTheCallRunningOnAnother) {
   auto res = http(other)->Post("/v1/calls/" + id + "/cancel", "", "application/json");
   ASSERT_TRUE(res);
   EXPECT_LT(res->status, 300) << res->body;
-  EXPECT_TRUE(wait_until([&] { return live_processes_matching(marker).empty(); },
-                         std::chrono::seconds(3)));
+  EXPECT_TRUE(
+      wait_until([&] { return live_processes_matching(marker).empty(); }, std::chrono::seconds(3)));
   EXPECT_TRUE(wait_until([&] { return call(other, id).value("state", "") == "cancelled"; },
                          std::chrono::seconds(5)));
 }
@@ -293,16 +293,16 @@ TEST_F(ClusterTest, APausedHostsLateResultIsIgnoredAndItsProcessKilled) {
   ASSERT_GE(stale, 0);
   ASSERT_EQ(::kill(host(stale).pid(), SIGSTOP), 0);
   // Past the lease (3s) another host reruns it to the end.
-  bool rescued = wait_until([&] { return call((stale + 1) % k_hosts, id).value("state", "") ==
-                                         "succeeded"; },
-                            std::chrono::seconds(30));
+  bool rescued =
+      wait_until([&] { return call((stale + 1) % k_hosts, id).value("state", "") == "succeeded"; },
+                 std::chrono::seconds(30));
   ASSERT_EQ(::kill(host(stale).pid(), SIGCONT), 0);
   ASSERT_TRUE(rescued);
   json done = call((stale + 1) % k_hosts, id);
   EXPECT_EQ(done.value("attempt", 0), 2);
   // The stale host kills its attempt's process group, and its result changes nothing.
-  EXPECT_TRUE(wait_until([&] { return live_processes_matching(marker).empty(); },
-                         std::chrono::seconds(5)));
+  EXPECT_TRUE(
+      wait_until([&] { return live_processes_matching(marker).empty(); }, std::chrono::seconds(5)));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   json after = call(stale, id);
   EXPECT_EQ(after.value("state", ""), "succeeded");

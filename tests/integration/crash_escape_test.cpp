@@ -45,9 +45,8 @@ class CrashEscapeTest : public SemanticsTest {
       ASSERT_EQ(r.exit_code, 0) << r.err;
       EXPECT_EQ(call_json(id)["state"], "succeeded");
       std::vector<int> left = processes_of_call(id);
-      EXPECT_TRUE(left.empty()) << "round " << i << ": " << left.size()
-                                << " process(es) of call " << id << " outlived it, e.g. pid "
-                                << left.front();
+      EXPECT_TRUE(left.empty()) << "round " << i << ": " << left.size() << " process(es) of call "
+                                << id << " outlived it, e.g. pid " << left.front();
       for (int pid : left) {
         kill(pid, SIGKILL);
       }
@@ -97,14 +96,16 @@ RunResult run_failing_fnqd(const std::string& where, const std::string& dir) {
 TEST_F(CrashEscapeTest, AnExceptionInTheMainThreadEndsFnqdWithAnErrorLine) {
   RunResult r = run_failing_fnqd("main", file("state-main"));
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("fnqd: error: internal error: injected failure"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("fnqd: error: internal error: injected failure"), std::string::npos)
+      << r.err;
   EXPECT_EQ(r.err.find("terminate called"), std::string::npos) << r.err;
 }
 
 TEST_F(CrashEscapeTest, AnExceptionInAnotherThreadEndsFnqdWithAnErrorLine) {
   RunResult r = run_failing_fnqd("thread", file("state-thread"));
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.err.find("fnqd: error: internal error: injected failure"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("fnqd: error: internal error: injected failure"), std::string::npos)
+      << r.err;
   EXPECT_EQ(r.err.find("terminate called"), std::string::npos) << r.err;
 }
 

@@ -70,7 +70,8 @@ void client_loop(const Target& target, const std::string& token, const std::atom
     client.set_read_timeout(std::chrono::seconds(10));
     while (!stop) {
       ++acked.attempts;
-      auto res = client.Post("/v1/calls", R"({"function": "append", "input": ""})", "application/json");
+      auto res =
+          client.Post("/v1/calls", R"({"function": "append", "input": ""})", "application/json");
       if (!res) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         break;  // fnqd is down: reconnect to wherever it comes back
@@ -209,9 +210,9 @@ TEST_F(CrashLoadTest, NothingAcknowledgedIsLostAcrossKills) {
   // attempt; nothing else fails this function.
   EXPECT_LE(extra_attempts, rounds * k_max_inflight);
   std::cout << "crash-load: " << rounds << " kills, " << acked.attempts << " submits tried, "
-            << acked_ids.size() << " acknowledged, " << calls.size() << " calls stored, "
-            << lines << " runs logged, " << extra_attempts
-            << " attempts repeated after a kill, 0 lost" << std::endl;
+            << acked_ids.size() << " acknowledged, " << calls.size() << " calls stored, " << lines
+            << " runs logged, " << extra_attempts << " attempts repeated after a kill, 0 lost"
+            << std::endl;
 }
 
 }  // namespace

@@ -92,7 +92,8 @@ RunResult run_program(const std::vector<std::string>& argv_in, const std::string
   while (open_fds > 0 || in[1] >= 0) {
     pollfd fds[3] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {in[1], POLLOUT, 0}};
     int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    deadline - std::chrono::steady_clock::now()).count());
+                                    deadline - std::chrono::steady_clock::now())
+                                    .count());
     if (left <= 0) {
       ADD_FAILURE() << argv[0] << " did not finish within " << timeout.count() << "s";
       kill(pid, SIGKILL);
@@ -175,7 +176,9 @@ std::vector<int> live_processes_matching(const std::string& marker) {
 }
 
 FnqdProcess::FnqdProcess(std::string state_dir, std::vector<std::string> extra_args)
-    : m_state_dir(std::move(state_dir)), m_args(std::move(extra_args)), m_log(m_state_dir + ".log") {}
+    : m_state_dir(std::move(state_dir)),
+      m_args(std::move(extra_args)),
+      m_log(m_state_dir + ".log") {}
 
 FnqdProcess::~FnqdProcess() {
   if (m_pid > 0) {
@@ -201,19 +204,21 @@ bool FnqdProcess::start() {
     return false;
   }
   m_pid = pid;
-  bool up = wait_until([&] {
-    auto j = json::parse(read_file(info), nullptr, false);
-    if (!j.is_discarded() && j.contains("url")) {
-      m_url = j["url"];
-      return true;
-    }
-    int status;
-    if (waitpid(m_pid, &status, WNOHANG) == m_pid) {
-      m_pid = -1;
-      return true;
-    }
-    return false;
-  }, std::chrono::seconds(60));
+  bool up = wait_until(
+      [&] {
+        auto j = json::parse(read_file(info), nullptr, false);
+        if (!j.is_discarded() && j.contains("url")) {
+          m_url = j["url"];
+          return true;
+        }
+        int status;
+        if (waitpid(m_pid, &status, WNOHANG) == m_pid) {
+          m_pid = -1;
+          return true;
+        }
+        return false;
+      },
+      std::chrono::seconds(60));
   if (!up || m_pid < 0) {
     ADD_FAILURE() << "fnqd did not come up; its log:\n" << log();
     return false;

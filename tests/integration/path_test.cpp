@@ -150,9 +150,11 @@ TEST_F(PathTest, SecondDaemonOnTheSameDatabaseIsRefused) {
 
 TEST_F(PathTest, ForeignDatabaseIsRefused) {
   std::string db = file("other.db");
-  ASSERT_EQ(run_program({"sh", "-c", "printf 'not a database at all, just text.....' > " + db})
-                .exit_code, 0);
-  RunResult r = run_program({FNQD_BIN, "--state-dir", file("s2"), "--db", db, "--listen", "127.0.0.1:0"});
+  ASSERT_EQ(
+      run_program({"sh", "-c", "printf 'not a database at all, just text.....' > " + db}).exit_code,
+      0);
+  RunResult r =
+      run_program({FNQD_BIN, "--state-dir", file("s2"), "--db", db, "--listen", "127.0.0.1:0"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("not an fnq database"), std::string::npos) << r.err;
 }

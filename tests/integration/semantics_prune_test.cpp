@@ -114,7 +114,8 @@ TEST_F(SemanticsPruneTest, ListPagesThroughEveryCallByBefore) {
   std::vector<std::string> seen;
   std::string before;
   for (int pages = 0; pages < 10; ++pages) {
-    std::string path = "/v1/calls?function=ok&limit=2" + (before.empty() ? "" : "&before=" + before);
+    std::string path =
+        "/v1/calls?function=ok&limit=2" + (before.empty() ? "" : "&before=" + before);
     auto res = http()->Get(path);
     ASSERT_TRUE(res);
     ASSERT_EQ(res->status, 200) << res->body;
@@ -132,8 +133,8 @@ TEST_F(SemanticsPruneTest, ListPagesThroughEveryCallByBefore) {
   EXPECT_EQ(seen, (std::vector<std::string>{ids[4], ids[3], ids[2], ids[1], ids[0]}));
 
   // The CLI pages the same way.
-  json page = json::parse(fnq_ok({"list", "--function", "ok", "--limit", "2", "--before", ids[3],
-                                  "--json"}));
+  json page = json::parse(
+      fnq_ok({"list", "--function", "ok", "--limit", "2", "--before", ids[3], "--json"}));
   ASSERT_EQ(page["calls"].size(), 2u);
   EXPECT_EQ(page["calls"][0]["id"], ids[2]);
   EXPECT_EQ(page["next_before"], ids[1]);

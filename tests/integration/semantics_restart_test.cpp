@@ -61,8 +61,9 @@ TEST_F(SemanticsRestartTest, KilledDaemonRecoversEveryCallOnRestart) {
 TEST_F(SemanticsRestartTest, KilledDaemonRetriesTheInterruptedCallIfItHasRetriesLeft) {
   start_daemon();
   // The quotes keep the marker out of the shell's own command line.
-  add_script("once", "echo \"$FNQ_ATTEMPT\" >> attempts; [ \"$FNQ_ATTEMPT\" -ge 2 ] && exit 0; "
-                     "exec sleep 60.6'55'");
+  add_script("once",
+             "echo \"$FNQ_ATTEMPT\" >> attempts; [ \"$FNQ_ATTEMPT\" -ge 2 ] && exit 0; "
+             "exec sleep 60.6'55'");
   std::string id = submit("once", {"--retries", "1"});
   ASSERT_TRUE(wait_until([] { return !live_processes_matching("sleep 60.655").empty(); }));
   m_daemon->kill_hard();

@@ -106,8 +106,9 @@ TEST(CliRanges, OutOfRangeIsBadInputWithTheRange) {
   auto prio = check_int_option("--priority", 1'000'000'001, k_priority_range);
   ASSERT_TRUE(prio);
   EXPECT_EQ(prio->exit_code, 65);
-  EXPECT_EQ(format_failure(*prio), "fnq: error: --priority: 1000000001 is out of range "
-                                   "(expected an integer from -1000000000 to 1000000000)");
+  EXPECT_EQ(format_failure(*prio),
+            "fnq: error: --priority: 1000000001 is out of range "
+            "(expected an integer from -1000000000 to 1000000000)");
 }
 
 TEST(CliRanges, AtMustBeARealDateWithinTheRunAtRange) {

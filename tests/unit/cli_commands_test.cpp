@@ -316,11 +316,13 @@ TEST_F(CliCommands, FnApplyFromStdin) {
 }
 
 TEST_F(CliCommands, FnRmConflictSuggestsForce) {
-  script({reply(409, json{{"error", "function 'resize' has 2 unfinished calls "
-                                    "(delete with ?force=true to cancel them)"}})});
+  script({reply(409, json{{"error",
+                           "function 'resize' has 2 unfinished calls "
+                           "(delete with ?force=true to cancel them)"}})});
   EXPECT_EQ(run({"fn", "rm", "resize"}), 1);
   EXPECT_EQ(m_sent[0].method, "DELETE");
-  EXPECT_NE(m_err.str().find("has 2 unfinished calls (add --force"), std::string::npos) << m_err.str();
+  EXPECT_NE(m_err.str().find("has 2 unfinished calls (add --force"), std::string::npos)
+      << m_err.str();
   EXPECT_EQ(m_err.str().find("?force=true"), std::string::npos) << m_err.str();
   script({reply(200, json{{"deleted", "resize"}, {"cancelled", {k_id1}}})});
   EXPECT_EQ(run({"fn", "rm", "resize", "--force"}), 0);

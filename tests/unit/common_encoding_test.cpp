@@ -26,10 +26,10 @@ TEST(Utf8, AcceptsTextRejectsBinary) {
   EXPECT_TRUE(is_valid_utf8("hello"));
   EXPECT_TRUE(is_valid_utf8("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80"));
   EXPECT_FALSE(is_valid_utf8("\xff"));
-  EXPECT_FALSE(is_valid_utf8("\xc3"));            // truncated
-  EXPECT_FALSE(is_valid_utf8("\xe2\x82"));        // truncated
-  EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));        // overlong
-  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));    // surrogate
+  EXPECT_FALSE(is_valid_utf8("\xc3"));          // truncated
+  EXPECT_FALSE(is_valid_utf8("\xe2\x82"));      // truncated
+  EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));      // overlong
+  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));  // surrogate
   EXPECT_TRUE(is_valid_utf8(std::string("a\0b", 3)));
 }
 

@@ -54,9 +54,9 @@ TEST(HttpUrl, RefusesWhatItCannotReachWithAReason) {
   EXPECT_EQ(https.error().kind, ErrorKind::invalid_input);
   EXPECT_NE(https.error().message.find("plain HTTP"), std::string::npos);
   EXPECT_NE(https.error().message.find("ssh -L"), std::string::npos);
-  for (const char* bad : {"ftp://h", "http://", "http://:80", "http://h:0", "http://h:65536",
-                          "http://h:x", "http://user:pw@h", "http://[::1", "http://h/a?b=c",
-                          "http://h/a b"}) {
+  for (const char* bad :
+       {"ftp://h", "http://", "http://:80", "http://h:0", "http://h:65536", "http://h:x",
+        "http://user:pw@h", "http://[::1", "http://h/a?b=c", "http://h/a b"}) {
     auto u = parse_url(bad);
     ASSERT_FALSE(u.ok()) << bad;
     EXPECT_NE(u.error().message.find(bad), std::string::npos) << u.error().message;
@@ -106,8 +106,7 @@ Progress feed_bytewise(ResponseParser& p, const std::string& text) {
 
 TEST(HttpResponseParser, ReadsAContentLengthBodyAtAnySplit) {
   ResponseParser p;
-  std::string text =
-      "HTTP/1.1 202 Accepted\r\nX-Call-Id: abc\r\ncontent-length: 5\r\n\r\nhello";
+  std::string text = "HTTP/1.1 202 Accepted\r\nX-Call-Id: abc\r\ncontent-length: 5\r\n\r\nhello";
   EXPECT_EQ(feed_bytewise(p, text), Progress::done);
   EXPECT_EQ(p.response().status, 202);
   EXPECT_EQ(p.response().body, "hello");
@@ -178,8 +177,8 @@ TEST(HttpResponseParser, RejectsMalformedAnswers) {
     EXPECT_FALSE(p.keep_alive());
   }
   ResponseParser huge;
-  std::string head = "HTTP/1.1 200 OK\r\nX-Big: " +
-                     std::string(ResponseParser::k_max_head_bytes, 'a');
+  std::string head =
+      "HTTP/1.1 200 OK\r\nX-Big: " + std::string(ResponseParser::k_max_head_bytes, 'a');
   EXPECT_EQ(huge.feed(head), Progress::bad);
   EXPECT_NE(huge.error().find("headers over"), std::string::npos);
 }
@@ -371,7 +370,9 @@ TEST(ApiClientTest, SendsTheTokenAndWrapsFailuresWithTheUrl) {
   {
     ScriptedServer server([&seen](int fd, int) {
       seen = read_head(fd);
-      write_text(fd, "HTTP/1.1 404 Not Found\r\nContent-Length: 29\r\n\r\n{\"error\":\"no such call: abc\"}");
+      write_text(
+          fd,
+          "HTTP/1.1 404 Not Found\r\nContent-Length: 29\r\n\r\n{\"error\":\"no such call: abc\"}");
     });
     ApiClient client(Endpoint{"http://127.0.0.1:" + server.url().port, "s3cret"});
     r = client.get_json("/v1/calls/abc");

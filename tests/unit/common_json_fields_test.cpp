@@ -8,8 +8,8 @@ namespace {
 
 std::string int_error(const char* text, IntRange range = k_priority_range) {
   std::optional<int> out;
-  auto s = read_int(json::parse(std::string(R"({"priority": )") + text + "}"), "priority", range,
-                    &out);
+  auto s =
+      read_int(json::parse(std::string(R"({"priority": )") + text + "}"), "priority", range, &out);
   return s.ok() ? "ok " + std::to_string(out.value_or(-7)) : s.error().message;
 }
 
@@ -18,9 +18,9 @@ TEST(JsonFields, IntegersInRangeAtTheEdges) {
   EXPECT_EQ(int_error("-1000000000"), "ok -1000000000");
   EXPECT_EQ(int_error("0"), "ok 0");
   const std::string prefix = "priority: expected an integer from -1000000000 to 1000000000, got ";
-  for (const char* out : {"1000000001", "-1000000001", "2147483648", "9223372036854775807",
-                          "9223372036854775808", "18446744073709551615", "-9223372036854775808",
-                          "1.5", "\"5\"", "true", "[1]"}) {
+  for (const char* out :
+       {"1000000001", "-1000000001", "2147483648", "9223372036854775807", "9223372036854775808",
+        "18446744073709551615", "-9223372036854775808", "1.5", "\"5\"", "true", "[1]"}) {
     EXPECT_EQ(int_error(out), prefix + out) << out;
   }
   EXPECT_EQ(int_error("1e9"), prefix + "1000000000.0");  // a float, though whole
@@ -28,7 +28,8 @@ TEST(JsonFields, IntegersInRangeAtTheEdges) {
 
 TEST(JsonFields, NullAndMissingAreAbsent) {
   std::optional<int> n = 3;
-  EXPECT_TRUE(read_int(json::parse(R"({"priority": null})"), "priority", k_priority_range, &n).ok());
+  EXPECT_TRUE(
+      read_int(json::parse(R"({"priority": null})"), "priority", k_priority_range, &n).ok());
   EXPECT_EQ(n, 3);
   std::optional<Millis> d;
   EXPECT_TRUE(read_duration(json::object(), "delay", &d).ok());
@@ -75,8 +76,7 @@ TEST(JsonText, ANumberPastADoubleIsAFieldErrorNotAnException) {
   auto j = parse_json_text(R"({"function": "f", "priority": 1e309})");
   ASSERT_FALSE(j.ok());
   EXPECT_EQ(j.error().kind, ErrorKind::invalid_input);
-  EXPECT_EQ(j.error().message,
-            "priority: 1e309 is out of range (a JSON number must fit a double)");
+  EXPECT_EQ(j.error().message, "priority: 1e309 is out of range (a JSON number must fit a double)");
   auto nested = parse_json_text(R"({"calls": [{"function": "f", "delay": -1e400}]})");
   ASSERT_FALSE(nested.ok());
   EXPECT_EQ(nested.error().message.rfind("delay: -1e400 is out of range", 0), 0u);
@@ -127,9 +127,12 @@ TEST(FunctionRanges, EveryFieldAtItsEdges) {
 }
 
 TEST(FunctionRanges, StoredDefinitionsOutOfRangeAreClampedNotRefused) {
-  json stored = {{"name", "f"},         {"command", {"true"}},
-                 {"exec_timeout", "106751991167d"}, {"kill_grace", "106751991167d"},
-                 {"max_output", "8388607TiB"},      {"max_retries", 1000000},
+  json stored = {{"name", "f"},
+                 {"command", {"true"}},
+                 {"exec_timeout", "106751991167d"},
+                 {"kill_grace", "106751991167d"},
+                 {"max_output", "8388607TiB"},
+                 {"max_retries", 1000000},
                  {"concurrency", 18446744073709551615ULL}};
   auto f = stored_function_from_json(stored);
   ASSERT_TRUE(f.ok()) << f.error().message;

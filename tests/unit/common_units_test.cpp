@@ -82,12 +82,14 @@ TEST(Duration, RangeIsZeroTo3650Days) {
   EXPECT_EQ(parse_duration("0")->count(), 0);
   EXPECT_EQ(*parse_duration("3650d"), k_max_duration);
   EXPECT_EQ(*parse_duration(std::to_string(k_max_duration.count())), k_max_duration);
-  for (const char* out : {"3651d", "315360000001", "87601h", "106751991167d",
-                          "99999999999999999999d", "18446744073709551615", "9999999999999999999999999"}) {
+  for (const char* out :
+       {"3651d", "315360000001", "87601h", "106751991167d", "99999999999999999999d",
+        "18446744073709551615", "9999999999999999999999999"}) {
     auto d = parse_duration(out);
     ASSERT_FALSE(d.ok()) << out;
     EXPECT_NE(d.error().message.find("is out of range (durations are 0 to 3650d)"),
-              std::string::npos) << d.error().message;
+              std::string::npos)
+        << d.error().message;
   }
 }
 
@@ -105,8 +107,8 @@ TEST(Duration, FromJsonChecksTheRangeOfEveryNumberType) {
                           "-9223372036854775808"}) {
     auto d = duration_from_json(json::parse(out), "delay");
     ASSERT_FALSE(d.ok()) << out;
-    EXPECT_EQ(d.error().message, std::string("delay: '") + out +
-                                     "' is out of range (durations are 0 to 3650d)");
+    EXPECT_EQ(d.error().message,
+              std::string("delay: '") + out + "' is out of range (durations are 0 to 3650d)");
   }
   for (const char* wrong : {"1.5", "1e3", "true", "[]", "{}"}) {
     auto d = duration_from_json(json::parse(wrong), "exec_timeout");
@@ -125,8 +127,8 @@ TEST(Size, RangeIsZeroToOneTiB) {
   EXPECT_EQ(*parse_size("1TiB"), k_max_size);
   EXPECT_EQ(*parse_size("1024GiB"), k_max_size);
   EXPECT_EQ(format_size(k_max_size), "1TiB");
-  for (const char* out : {"1099511627777", "1025GiB", "2TiB", "18446744073709551615",
-                          "99999999999999999999G"}) {
+  for (const char* out :
+       {"1099511627777", "1025GiB", "2TiB", "18446744073709551615", "99999999999999999999G"}) {
     auto s = parse_size(out);
     ASSERT_FALSE(s.ok()) << out;
     EXPECT_NE(s.error().message.find("out of range (sizes are 0 to 1TiB)"), std::string::npos);
@@ -191,7 +193,8 @@ TEST(Time, RunAtIsWithin3650DaysOfNow) {
 }
 
 TEST(Time, RejectsGarbage) {
-  for (const char* bad : {"", "tomorrow", "2026-13-01T00:00:00Z", "2026-11-23T10:00:00", "2026-11-23T10:00Zjunk"}) {
+  for (const char* bad :
+       {"", "tomorrow", "2026-13-01T00:00:00Z", "2026-11-23T10:00:00", "2026-11-23T10:00Zjunk"}) {
     EXPECT_FALSE(parse_time(bad).ok()) << bad;
   }
 }

@@ -48,10 +48,10 @@ TEST(Url, BareAuthorityOnlyWithADefaultScheme) {
 }
 
 TEST(Url, RefusesWithAReason) {
-  for (const char* bad : {"ftp://h", "http://", "http://:80", "http://h:0", "http://h:65536",
-                          "http://h:x", "http://h:", "http://user:pw@h", "http://[::1",
-                          "http://[::1]x", "http://h\r\n/x", "http://h\t/x", "http://a b/",
-                          "mailto:x"}) {
+  for (const char* bad :
+       {"ftp://h", "http://", "http://:80", "http://h:0", "http://h:65536", "http://h:x",
+        "http://h:", "http://user:pw@h", "http://[::1", "http://[::1]x", "http://h\r\n/x",
+        "http://h\t/x", "http://a b/", "mailto:x"}) {
     auto u = parse_url(bad);
     ASSERT_FALSE(u.ok()) << bad;
     EXPECT_EQ(u.error().kind, ErrorKind::invalid_input);

@@ -18,8 +18,8 @@ Result<ParsedArgs> parse(const char* state_dir, std::vector<const char*> args) {
 }
 
 TEST(DaemonCluster, ADbValueIsPostgresqlWhenItIsAUriOrConninfo) {
-  for (const char* db : {"postgresql://fnq@db/fnq", "postgres://db/fnq", "host=db1 dbname=fnq",
-                         "dbname=fnq"}) {
+  for (const char* db :
+       {"postgresql://fnq@db/fnq", "postgres://db/fnq", "host=db1 dbname=fnq", "dbname=fnq"}) {
     EXPECT_TRUE(is_postgresql_db(db)) << db;
   }
   for (const char* db : {"/var/lib/fnq/fnq.db", "fnq.db", "./a=b/fnq.db", "", "=x"}) {

@@ -29,8 +29,9 @@ TEST(DaemonConfig, LoopbackIsALiteralLoopbackAddressOrLocalhost) {
 TEST(DaemonConfig, AuthNoneIsRefusedOffLoopback) {
   auto refused = parse({"--auth", "none", "--listen", "0.0.0.0:7850"});
   ASSERT_FALSE(refused);
-  EXPECT_NE(refused.error().message.find("--auth none is refused on the non-loopback address 0.0.0.0"),
-            std::string::npos)
+  EXPECT_NE(
+      refused.error().message.find("--auth none is refused on the non-loopback address 0.0.0.0"),
+      std::string::npos)
       << refused.error().message;
   auto ok = parse({"--auth", "none", "--listen", "127.0.0.1:0"});
   ASSERT_TRUE(ok) << ok.error().message;
@@ -75,7 +76,8 @@ TEST(DaemonConfigFile, AMisspeltSettingIsAnError) {
   std::vector<const char*> args = {"fnqd", "--config", path.c_str()};
   auto parsed = parse_daemon_args(static_cast<int>(args.size()), args.data());
   ASSERT_FALSE(parsed.ok());
-  EXPECT_NE(parsed.error().message.find("exec-timout"), std::string::npos) << parsed.error().message;
+  EXPECT_NE(parsed.error().message.find("exec-timout"), std::string::npos)
+      << parsed.error().message;
 }
 
 }  // namespace
@@ -85,16 +87,16 @@ namespace fnq {
 namespace {
 
 TEST(DaemonConfigRanges, DurationFlagsAreWithin3650Days) {
-  for (const char* flag : {"--read-timeout", "--write-timeout", "--exec-timeout", "--kill-grace",
-                           "--retry-backoff", "--retry-backoff-max", "--retention",
-                           "--shutdown-grace", "--callback-backoff"}) {
+  for (const char* flag :
+       {"--read-timeout", "--write-timeout", "--exec-timeout", "--kill-grace", "--retry-backoff",
+        "--retry-backoff-max", "--retention", "--shutdown-grace", "--callback-backoff"}) {
     auto ok = parse({flag, "3650d"});
     EXPECT_TRUE(ok) << flag << ": " << ok.error().message;
     for (const char* out : {"3651d", "106751991167d", "99999999999999999999d"}) {
       auto refused = parse({flag, out});
       ASSERT_FALSE(refused) << flag << " " << out;
-      EXPECT_EQ(refused.error().message, std::string(flag) + ": '" + out +
-                                             "' is out of range (durations are 0 to 3650d)");
+      EXPECT_EQ(refused.error().message,
+                std::string(flag) + ": '" + out + "' is out of range (durations are 0 to 3650d)");
     }
   }
 }
@@ -108,15 +110,15 @@ TEST(DaemonConfigRanges, SizesAndCountsHaveTheirRanges) {
     const char* value;
     const char* range;
   } cases[] = {
-      {"--max-retries", "1001", "from 0 to 1000"},       {"--max-retries", "-1", "from 0 to 1000"},
-      {"--max-inflight", "0", "from 1 to 10000"},        {"--max-inflight", "10001", "from 1 to 10000"},
-      {"--http-threads", "7", "from 8 to 10000"},        {"--callback-attempts", "0", "from 1 to 100"},
+      {"--max-retries", "1001", "from 0 to 1000"}, {"--max-retries", "-1", "from 0 to 1000"},
+      {"--max-inflight", "0", "from 1 to 10000"},  {"--max-inflight", "10001", "from 1 to 10000"},
+      {"--http-threads", "7", "from 8 to 10000"},  {"--callback-attempts", "0", "from 1 to 100"},
   };
   for (const auto& c : cases) {
     auto refused = parse({c.flag, c.value});
     ASSERT_FALSE(refused) << c.flag << " " << c.value;
-    EXPECT_EQ(refused.error().message, std::string(c.flag) + ": " + c.value +
-                                           " is out of range (expected " + c.range + ")");
+    EXPECT_EQ(refused.error().message,
+              std::string(c.flag) + ": " + c.value + " is out of range (expected " + c.range + ")");
   }
 }
 

@@ -267,9 +267,9 @@ class FakeRunner {
 // The real store, with failures injected per method: fail("finish_and_claim",
 // ...) makes every later call of that method return the error without
 // touching the database, until heal().
-#define FNQ_FAULT(method)         \
-  if (auto e = fault(method)) {   \
-    return *e;                    \
+#define FNQ_FAULT(method)       \
+  if (auto e = fault(method)) { \
+    return *e;                  \
   }
 
 class FaultyStore final : public Store {

@@ -21,8 +21,9 @@ int refusal_status(const std::string& header_lines) {
 }
 
 TEST(RequestHead, ValuesAreKeptExactlyAsSent) {
-  auto head = head_of("X-Callback-Url: http://h/cb?next=%2Fa%26b%3Dc\r\nIdempotency-Key: k%41\r\n"
-                      "X-Nl: a%0Ab \t\r\nEmpty:\r\n");
+  auto head = head_of(
+      "X-Callback-Url: http://h/cb?next=%2Fa%26b%3Dc\r\nIdempotency-Key: k%41\r\n"
+      "X-Nl: a%0Ab \t\r\nEmpty:\r\n");
   ASSERT_FALSE(head.refusal) << head.refusal->message;
   EXPECT_EQ(head.headers.find("x-callback-url")->second, "http://h/cb?next=%2Fa%26b%3Dc");
   EXPECT_EQ(head.headers.find("Idempotency-Key")->second, "k%41");
@@ -43,7 +44,8 @@ TEST(RequestHead, InstallKeepsPseudoHeadersAndDropsEmptyValues) {
 
 TEST(RequestHead, ARefusedRequestIsNotInvitedToSendItsBody) {
   httplib::Request req;
-  install_headers(head_of("Content-Length: 5\r\nContent-Length: 6\r\nExpect: 100-continue\r\n"), req);
+  install_headers(head_of("Content-Length: 5\r\nContent-Length: 6\r\nExpect: 100-continue\r\n"),
+                  req);
   EXPECT_FALSE(req.has_header("Expect"));
 }
 

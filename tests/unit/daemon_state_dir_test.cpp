@@ -59,8 +59,9 @@ TEST_F(StateDirAccess, AccessForEveryUserIsRefused) {
   for (unsigned token_mode : {0604u, 0602u, 0644u}) {
     auto r = check(0700, token_mode);
     ASSERT_FALSE(r.ok()) << std::oct << token_mode;
-    EXPECT_NE(r.error().message.find("token file " + m_dir.file("token") + " is open to every user"),
-              std::string::npos);
+    EXPECT_NE(
+        r.error().message.find("token file " + m_dir.file("token") + " is open to every user"),
+        std::string::npos);
   }
 }
 

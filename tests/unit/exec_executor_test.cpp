@@ -157,8 +157,8 @@ TEST_F(ExecutorTest, MissingWorkdirFailsWith126) {
   ExecResult r = run(std::move(request));
   EXPECT_EQ(r.state, CallState::failed);
   EXPECT_EQ(r.exit_code, 126);
-  EXPECT_EQ(r.error, "cannot enter workdir '" + m_dir.file("missing") +
-                         "': No such file or directory");
+  EXPECT_EQ(r.error,
+            "cannot enter workdir '" + m_dir.file("missing") + "': No such file or directory");
 }
 
 TEST_F(ExecutorTest, EmptyCommandFails) {
@@ -181,7 +181,8 @@ TEST_F(ExecutorTest, ChildGetsDefaultSignalDispositionsAndNoBlockedSignals) {
   // The daemon ignores SIGPIPE and blocks signals in its threads; a child
   // must see neither: `yes` must die quietly of SIGPIPE, and a TERM sent to
   // itself must kill the shell at once.
-  struct sigaction ignore {}, old {};
+  struct sigaction ignore {
+  }, old{};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ignore, &old);
   ExecResult piped = run(shell("pipe", "yes | head -c 3"));
@@ -197,7 +198,8 @@ TEST_F(ExecutorTest, ChildGetsDefaultSignalDispositionsAndNoBlockedSignals) {
 TEST_F(ExecutorTest, ManyConcurrentChildrenEachGetTheirOwnOutput) {
   constexpr int k_children = 60;
   for (int i = 0; i < k_children; ++i) {
-    m_executor->start(make_request("call-" + std::to_string(i), {"echo", "out", std::to_string(i)}));
+    m_executor->start(
+        make_request("call-" + std::to_string(i), {"echo", "out", std::to_string(i)}));
   }
   for (int i = 0; i < k_children; ++i) {
     ExecResult r = wait("call-" + std::to_string(i));

@@ -56,9 +56,9 @@ TEST_F(LifecycleTest, ProcessThatEscapedTheGroupDelaysTheResultOnlyBriefly) {
   // setsid leaves the group, so nothing kills it, and it holds stdout.
   std::string pid_file = m_dir.file("escaped");
   // The leader waits until it has escaped: killed earlier, it would not.
-  ExecResult r = run(shell("c1", "setsid sh -c 'echo $$ > " + pid_file +
-                                     "; exec sleep 30' & while [ ! -s " + pid_file +
-                                     " ]; do sleep 0.01; done; echo started"));
+  ExecResult r =
+      run(shell("c1", "setsid sh -c 'echo $$ > " + pid_file + "; exec sleep 30' & while [ ! -s " +
+                          pid_file + " ]; do sleep 0.01; done; echo started"));
   EXPECT_EQ(r.state, CallState::succeeded);
   EXPECT_EQ(r.output, "started\n");
   EXPECT_GE(elapsed_ms(r), Attempt::k_drain_limit.count() - 20);

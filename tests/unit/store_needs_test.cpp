@@ -197,7 +197,8 @@ TEST_P(NeedsTest, DeleteFunctionRefusesUnfinishedCallsUnlessForced) {
   auto refused = m_store->delete_function("other", false, k_t0);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().kind, ErrorKind::conflict);
-  EXPECT_EQ(refused.error().message, "function 'other' has 2 unfinished calls (delete with ?force=true to cancel them)");
+  EXPECT_EQ(refused.error().message,
+            "function 'other' has 2 unfinished calls (delete with ?force=true to cancel them)");
 
   auto forced = m_store->delete_function("other", true, k_t0 + 10);
   ASSERT_TRUE(forced.ok()) << forced.error().message;
@@ -233,8 +234,8 @@ TEST_P(FinishAndClaimTest, ClaimsTheDependentItsOutcomeReleasesInTheSameCall) {
   Call b = submit(std::move(nc));
   ASSERT_EQ(claim(k_t0, 10).size(), 1u);  // only a is claimable
 
-  auto r = m_store->finish_and_claim({outcome(a, 1, CallState::succeeded, "out-a")}, k_t0 + 1000,
-                                     4, {});
+  auto r =
+      m_store->finish_and_claim({outcome(a, 1, CallState::succeeded, "out-a")}, k_t0 + 1000, 4, {});
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->finished.size(), 1u);
   EXPECT_TRUE(r->finished[0].applied);

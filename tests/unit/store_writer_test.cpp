@@ -78,8 +78,10 @@ TEST_F(WriterTest, ABatchWithOneDurableTaskIsDurableForAll) {
     });
   });
   bool first_running = wait_until([&] { return holding.load(); });
-  auto deferred = std::async(std::launch::async, [&] { return synchronous_in(*w, Commit::deferred); });
-  auto durable = std::async(std::launch::async, [&] { return synchronous_in(*w, Commit::durable); });
+  auto deferred =
+      std::async(std::launch::async, [&] { return synchronous_in(*w, Commit::deferred); });
+  auto durable =
+      std::async(std::launch::async, [&] { return synchronous_in(*w, Commit::durable); });
   bool both_queued = wait_until([&] { return w->queued() == 2; });
   release.set_value();  // before any assertion, so that no thread is left waiting
   ASSERT_TRUE(first_running);

@@ -171,7 +171,8 @@ Result<Connection> Connection::open(const std::string& conninfo) {
                       "cannot connect to PostgreSQL: " + trimmed(PQerrorMessage(c.m_conn)));
   }
   // Notices (e.g. "relation already exists, skipping") are not errors.
-  PQsetNoticeProcessor(c.m_conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      c.m_conn, [](void*, const char*) {}, nullptr);
   return c;
 }
 
@@ -254,8 +255,8 @@ Result<PgResult> Connection::exec(const std::string& sql, const Params& params,
   FNQ_TRY_ASSIGN(std::string name, prepared(sql));
   auto values = params.values();
   auto lengths = params.lengths();
-  PgResult res(PQexecPrepared(m_conn, name.c_str(), params.size(), values.data(),
-                              lengths.data(), params.formats().data(), binary_result ? 1 : 0));
+  PgResult res(PQexecPrepared(m_conn, name.c_str(), params.size(), values.data(), lengths.data(),
+                              params.formats().data(), binary_result ? 1 : 0));
   auto status = PQresultStatus(res.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     Error err = fail(res, "");

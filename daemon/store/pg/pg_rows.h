@@ -23,15 +23,13 @@ Result<Call> load_call(Connection& conn, const std::string& id, bool for_update 
 // `share`) until the transaction ends; not_found if it does not exist.
 Result<CallState> lock_call_state(Connection& conn, const std::string& id, bool share);
 
-Status put_blob(Connection& conn, const std::string& call_id, BlobKind kind,
-                std::string_view data);
+Status put_blob(Connection& conn, const std::string& call_id, BlobKind kind, std::string_view data);
 Result<std::string> read_blob(Connection& conn, const std::string& call_id, BlobKind kind);
 Status copy_output_to_input(Connection& conn, const std::string& from, const std::string& to);
 
 // As settle_dependents and end_call in dependents.h.
-Status settle_dependents(Connection& conn, const std::string& id, CallState state,
-                         Settlement& s);
-Status end_call(Connection& conn, const std::string& id, CallState state,
-                const std::string& error, Settlement& s);
+Status settle_dependents(Connection& conn, const std::string& id, CallState state, Settlement& s);
+Status end_call(Connection& conn, const std::string& id, CallState state, const std::string& error,
+                Settlement& s);
 
 }  // namespace fnq::pg

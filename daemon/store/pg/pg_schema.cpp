@@ -38,8 +38,8 @@ Status apply(Connection& conn, std::int64_t version) {
                                                std::to_string(supported) + "); upgrade fnqd");
   }
   for (auto i = static_cast<std::size_t>(version); i < migrations.size(); ++i) {
-    std::string what = std::string("cannot apply schema migration postgresql/") +
-                       migrations[i].name;
+    std::string what =
+        std::string("cannot apply schema migration postgresql/") + migrations[i].name;
     Transaction tx(conn);
     FNQ_TRY(tx.status());
     std::string script = std::string(migrations[i].sql) + ";\n" + k_version_table +

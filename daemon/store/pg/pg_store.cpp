@@ -29,8 +29,8 @@ PgStore::~PgStore() = default;
 Status PgStore::register_host() {
   auto registered = write<bool>([&](pg::Connection& conn) -> Result<bool> {
     FNQ_TRY(conn.command(
-        "INSERT INTO hosts (name, started_at, heartbeat_at) VALUES ($1, " FNQ_PG_NOW ", "
-        FNQ_PG_NOW ") ON CONFLICT (name) DO UPDATE SET started_at = excluded.started_at, "
+        "INSERT INTO hosts (name, started_at, heartbeat_at) VALUES ($1, " FNQ_PG_NOW ", " FNQ_PG_NOW
+        ") ON CONFLICT (name) DO UPDATE SET started_at = excluded.started_at, "
         "heartbeat_at = excluded.heartbeat_at",
         pg::Params().add(m_host)));
     return true;

@@ -89,8 +89,8 @@ Result<CancelResult> PgStore::cancel(const std::string& id, std::int64_t now,
     FNQ_TRY_ASSIGN(CallState state, pg::lock_call_state(conn, id, false));
     if (state == CallState::running) {
       // The host running it stops it (see calls_to_stop).
-      FNQ_TRY(conn.command("UPDATE calls SET cancel_requested = 1 WHERE id = $1",
-                           Params().add(id)));
+      FNQ_TRY(
+          conn.command("UPDATE calls SET cancel_requested = 1 WHERE id = $1", Params().add(id)));
       FNQ_TRY(notify(conn, 'c'));
       return CancelResult::running;
     }
@@ -127,8 +127,9 @@ Result<int> PgStore::prune(std::int64_t before, int batch) {
   return write<int>([&](Connection& conn) -> Result<int> {
     FNQ_TRY_ASSIGN(
         PgResult res,
-        conn.exec("WITH doomed AS (SELECT id FROM calls WHERE finished_at < $1 AND state IN "
-                  FNQ_TERMINAL_STATES " ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED), "
+        conn.exec("WITH doomed AS (SELECT id FROM calls WHERE finished_at < $1 AND state "
+                  "IN " FNQ_TERMINAL_STATES
+                  " ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED), "
                   "blobs AS (DELETE FROM call_blobs WHERE call_id IN (SELECT id FROM doomed)), "
                   "edges AS (DELETE FROM call_needs WHERE needs_id IN (SELECT id FROM doomed)) "
                   "DELETE FROM calls WHERE id IN (SELECT id FROM doomed) RETURNING id",
@@ -141,24 +142,22 @@ Result<std::vector<CallbackJob>> PgStore::due_callbacks(std::int64_t now, int li
   // Taken, not just read: each due callback is leased to this host (its
   // next attempt pushed back) in the same statement, so that no other host
   // sends it too. The sender records the real outcome or next time.
-  return write<std::vector<CallbackJob>>(
-      [&](Connection& conn) -> Result<std::vector<CallbackJob>> {
-        FNQ_TRY_ASSIGN(
-            PgResult res,
-            conn.exec("WITH due AS (SELECT id AS due_id FROM calls WHERE callback_state = "
-                      "'pending' AND callback_next_at IS NOT NULL AND callback_next_at <= $1 "
-                      "ORDER BY callback_next_at LIMIT $2 FOR UPDATE SKIP LOCKED) "
-                      "UPDATE calls SET callback_next_at = $1 + $3 FROM due "
-                      "WHERE calls.id = due.due_id "
-                      "RETURNING id, callback_url, callback_attempts",
-                      Params().add(now).add(std::max(0, limit)).add(k_callback_lease_ms)));
-        std::vector<CallbackJob> out;
-        for (int r = 0; r < res.rows(); ++r) {
-          out.push_back(CallbackJob{res.text(r, 0), res.text(r, 1),
-                                    static_cast<int>(res.int64(r, 2))});
-        }
-        return out;
-      });
+  return write<std::vector<CallbackJob>>([&](Connection& conn) -> Result<std::vector<CallbackJob>> {
+    FNQ_TRY_ASSIGN(
+        PgResult res,
+        conn.exec("WITH due AS (SELECT id AS due_id FROM calls WHERE callback_state = "
+                  "'pending' AND callback_next_at IS NOT NULL AND callback_next_at <= $1 "
+                  "ORDER BY callback_next_at LIMIT $2 FOR UPDATE SKIP LOCKED) "
+                  "UPDATE calls SET callback_next_at = $1 + $3 FROM due "
+                  "WHERE calls.id = due.due_id "
+                  "RETURNING id, callback_url, callback_attempts",
+                  Params().add(now).add(std::max(0, limit)).add(k_callback_lease_ms)));
+    std::vector<CallbackJob> out;
+    for (int r = 0; r < res.rows(); ++r) {
+      out.push_back(CallbackJob{res.text(r, 0), res.text(r, 1), static_cast<int>(res.int64(r, 2))});
+    }
+    return out;
+  });
 }
 
 Result<std::optional<std::int64_t>> PgStore::next_callback_at() {
@@ -180,13 +179,13 @@ Status PgStore::record_callback(const std::string& id, const std::string& state,
     return make_error(ErrorKind::internal, "invalid callback state '" + state + "'");
   }
   auto done = write<bool>([&](Connection& conn) -> Result<bool> {
-    FNQ_TRY_ASSIGN(PgResult res,
-                   conn.exec("UPDATE calls SET callback_state = $2, callback_attempts = $3, "
-                             "callback_last_status = $4, callback_next_at = CASE WHEN "
-                             "$2::text = 'pending' THEN $5::bigint ELSE NULL END "
-                             "WHERE id = $1 AND callback_url IS NOT NULL RETURNING id",
-                             Params().add(id).add(state).add(attempts).add(last_status)
-                                 .add(next_at)));
+    FNQ_TRY_ASSIGN(
+        PgResult res,
+        conn.exec("UPDATE calls SET callback_state = $2, callback_attempts = $3, "
+                  "callback_last_status = $4, callback_next_at = CASE WHEN "
+                  "$2::text = 'pending' THEN $5::bigint ELSE NULL END "
+                  "WHERE id = $1 AND callback_url IS NOT NULL RETURNING id",
+                  Params().add(id).add(state).add(attempts).add(last_status).add(next_at)));
     if (res.rows() == 0) {
       return make_error(ErrorKind::not_found, "unknown call '" + id + "' with a callback");
     }
@@ -200,8 +199,9 @@ Status PgStore::record_callback(const std::string& id, const std::string& state,
 
 Result<StoreStats> PgStore::stats() {
   return read<StoreStats>([&](Connection& conn) -> Result<StoreStats> {
-    FNQ_TRY_ASSIGN(PgResult res,
-                   conn.exec("SELECT function, state, count(*) FROM calls GROUP BY function, state"));
+    FNQ_TRY_ASSIGN(
+        PgResult res,
+        conn.exec("SELECT function, state, count(*) FROM calls GROUP BY function, state"));
     StoreStats out;
     for (int r = 0; r < res.rows(); ++r) {
       if (auto state = parse_call_state(res.text(r, 1))) {

@@ -237,19 +237,18 @@ Result<std::vector<Call>> PgStore::get_calls(const std::vector<std::string>& ids
 }
 
 Result<std::vector<std::string>> PgStore::find_ids(const std::string& prefix, int limit) {
-  return read<std::vector<std::string>>(
-      [&](Connection& conn) -> Result<std::vector<std::string>> {
-        FNQ_TRY_ASSIGN(PgResult res,
-                       conn.exec("SELECT id FROM calls WHERE id >= $1 AND id < $2 "
-                                 "ORDER BY id LIMIT $3",
-                                 Params().add(prefix).add(prefix + k_after_ids)
-                                     .add(std::max(0, limit))));
-        std::vector<std::string> out;
-        for (int r = 0; r < res.rows(); ++r) {
-          out.push_back(res.text(r, 0));
-        }
-        return out;
-      });
+  return read<std::vector<std::string>>([&](Connection& conn) -> Result<std::vector<std::string>> {
+    FNQ_TRY_ASSIGN(
+        PgResult res,
+        conn.exec("SELECT id FROM calls WHERE id >= $1 AND id < $2 "
+                  "ORDER BY id LIMIT $3",
+                  Params().add(prefix).add(prefix + k_after_ids).add(std::max(0, limit))));
+    std::vector<std::string> out;
+    for (int r = 0; r < res.rows(); ++r) {
+      out.push_back(res.text(r, 0));
+    }
+    return out;
+  });
 }
 
 Result<std::string> PgStore::get_output(const std::string& id) {
@@ -277,12 +276,11 @@ Result<std::vector<Call>> PgStore::list_calls(const CallFilter& filter) {
       p.add_null();
     }
     p.add(filter.function).add(filter.before.value_or(k_after_ids)).add(limit);
-    FNQ_TRY_ASSIGN(PgResult res,
-                   conn.exec("SELECT " FNQ_CALL_COLUMNS " FROM calls "
-                             "WHERE ($1::text IS NULL OR state = $1::text) "
-                             "AND ($2::text IS NULL OR function = $2::text) "
-                             "AND id < $3 ORDER BY id DESC LIMIT $4",
-                             p));
+    FNQ_TRY_ASSIGN(PgResult res, conn.exec("SELECT " FNQ_CALL_COLUMNS " FROM calls "
+                                           "WHERE ($1::text IS NULL OR state = $1::text) "
+                                           "AND ($2::text IS NULL OR function = $2::text) "
+                                           "AND id < $3 ORDER BY id DESC LIMIT $4",
+                                           p));
     return pg::read_calls(res);
   });
 }

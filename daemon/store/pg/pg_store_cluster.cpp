@@ -35,13 +35,13 @@ std::int64_t leader_ttl_ms(Millis lease) {
 }
 
 Result<bool> elect(Connection& conn, const std::string& host, Millis lease) {
-  FNQ_TRY_ASSIGN(PgResult res,
-                 conn.exec("INSERT INTO cluster_leader (id, host, expires_at) VALUES (1, $1, "
-                           FNQ_PG_NOW " + $2) ON CONFLICT (id) DO UPDATE SET host = excluded.host, "
-                           "expires_at = excluded.expires_at WHERE cluster_leader.host = "
-                           "excluded.host OR cluster_leader.expires_at < " FNQ_PG_NOW
-                           " RETURNING host",
-                           Params().add(host).add(leader_ttl_ms(lease))));
+  FNQ_TRY_ASSIGN(
+      PgResult res,
+      conn.exec("INSERT INTO cluster_leader (id, host, expires_at) VALUES (1, $1, " FNQ_PG_NOW
+                " + $2) ON CONFLICT (id) DO UPDATE SET host = excluded.host, "
+                "expires_at = excluded.expires_at WHERE cluster_leader.host = "
+                "excluded.host OR cluster_leader.expires_at < " FNQ_PG_NOW " RETURNING host",
+                Params().add(host).add(leader_ttl_ms(lease))));
   return res.rows() == 1;
 }
 
@@ -61,13 +61,14 @@ Result<RecoveryReport> rescue(Connection& conn, const std::string& self, Millis 
   for (int r = 0; r < running.rows(); ++r) {
     std::string id = running.text(r, 0);
     if (running.int64(r, 1) <= running.int64(r, 2)) {
-      FNQ_TRY(conn.command("UPDATE calls SET state = 'queued', started_at = NULL, host = NULL "
-                           "WHERE id = $1",
-                           Params().add(id)));
+      FNQ_TRY(
+          conn.command("UPDATE calls SET state = 'queued', started_at = NULL, host = NULL "
+                       "WHERE id = $1",
+                       Params().add(id)));
       report.retried.push_back(id);
     } else {
-      std::string error = "host " + running.text(r, 3) +
-                          " stopped responding while running; no retries left";
+      std::string error =
+          "host " + running.text(r, 3) + " stopped responding while running; no retries left";
       FNQ_TRY(pg::end_call(conn, id, CallState::failed, error, s));
     }
   }
@@ -149,8 +150,8 @@ void PgStore::untrack(const std::string& id) {
 Result<RecoveryReport> PgStore::maintain(Millis lease) {
   auto report = write<RecoveryReport>([&](Connection& conn) -> Result<RecoveryReport> {
     FNQ_TRY(conn.command(
-        "INSERT INTO hosts (name, started_at, heartbeat_at) VALUES ($1, " FNQ_PG_NOW ", "
-        FNQ_PG_NOW ") ON CONFLICT (name) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+        "INSERT INTO hosts (name, started_at, heartbeat_at) VALUES ($1, " FNQ_PG_NOW ", " FNQ_PG_NOW
+        ") ON CONFLICT (name) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
         Params().add(m_host)));
     FNQ_TRY_ASSIGN(bool leader, elect(conn, m_host, lease));
     if (!leader) {

@@ -50,13 +50,14 @@ Result<FinishResult> finish_one(Connection& conn, const AttemptOutcome& o,
     result.applied = res.rows() > 0;
   } else {
     p.add(to_string(o.state)).add(o.finished_at);
-    FNQ_TRY_ASSIGN(PgResult res,
-                   conn.exec("UPDATE calls SET state = $9, exit_code = $4, signal = $5, "
-                             "error = $6, output_size = $7, output_truncated = $8, "
-                             "finished_at = $10, " FNQ_CALLBACK_DUE_AT("$10::bigint")
-                             " WHERE id = $1 AND state = 'running' AND attempt = $2 "
-                             "AND host = $3 RETURNING id",
-                             p));
+    FNQ_TRY_ASSIGN(
+        PgResult res,
+        conn.exec("UPDATE calls SET state = $9, exit_code = $4, signal = $5, "
+                  "error = $6, output_size = $7, output_truncated = $8, "
+                  "finished_at = $10, " FNQ_CALLBACK_DUE_AT(
+                      "$10::bigint") " WHERE id = $1 AND state = 'running' AND attempt = $2 "
+                                     "AND host = $3 RETURNING id",
+                  p));
     result.applied = res.rows() > 0;
   }
   if (!result.applied) {
@@ -124,7 +125,8 @@ Result<std::vector<Call>> claim_plain(Connection& conn, std::int64_t now, int li
                 "AND function <> ALL($2::text[]) ORDER BY sync DESC, priority DESC, run_at, id "
                 "LIMIT $3 FOR UPDATE SKIP LOCKED) "
                 "UPDATE calls SET state = 'running', attempt = attempt + 1, started_at = $1, "
-                "host = $4, cancel_requested = 0 FROM picked WHERE calls.id = picked.pick RETURNING " FNQ_CALL_COLUMNS,
+                "host = $4, cancel_requested = 0 FROM picked WHERE calls.id = picked.pick "
+                "RETURNING " FNQ_CALL_COLUMNS,
                 Params().add(now).add(pg::text_array(skip)).add(limit).add(host)));
   return pg::read_calls(res);
 }
@@ -137,13 +139,13 @@ struct Pick {
 // The next queued calls of functions not in skip, other than those chosen.
 Result<std::vector<Pick>> pick(Connection& conn, int limit, const std::vector<std::string>& skip,
                                const std::vector<std::string>& chosen) {
-  FNQ_TRY_ASSIGN(PgResult res,
-                 conn.exec("SELECT id, function FROM calls WHERE state = 'queued' "
-                           "AND function <> ALL($1::text[]) AND id <> ALL($3::text[]) "
-                           "ORDER BY sync DESC, priority DESC, run_at, id "
-                           "LIMIT $2 FOR UPDATE SKIP LOCKED",
-                           Params().add(pg::text_array(skip)).add(limit)
-                               .add(pg::text_array(chosen))));
+  FNQ_TRY_ASSIGN(
+      PgResult res,
+      conn.exec("SELECT id, function FROM calls WHERE state = 'queued' "
+                "AND function <> ALL($1::text[]) AND id <> ALL($3::text[]) "
+                "ORDER BY sync DESC, priority DESC, run_at, id "
+                "LIMIT $2 FOR UPDATE SKIP LOCKED",
+                Params().add(pg::text_array(skip)).add(limit).add(pg::text_array(chosen))));
   std::vector<Pick> out;
   for (int r = 0; r < res.rows(); ++r) {
     out.push_back({res.text(r, 0), res.text(r, 1)});
@@ -165,11 +167,12 @@ Result<int> room_of(Connection& conn, const std::string& function, int limit) {
 
 Result<std::vector<Call>> mark_running(Connection& conn, const std::vector<std::string>& ids,
                                        std::int64_t now, const std::string& host) {
-  FNQ_TRY_ASSIGN(PgResult res,
-                 conn.exec("UPDATE calls SET state = 'running', attempt = attempt + 1, "
-                           "started_at = $1, host = $3, cancel_requested = 0 WHERE id = ANY($2::text[]) "
-                           "RETURNING " FNQ_CALL_COLUMNS,
-                           Params().add(now).add(pg::text_array(ids)).add(host)));
+  FNQ_TRY_ASSIGN(
+      PgResult res,
+      conn.exec("UPDATE calls SET state = 'running', attempt = attempt + 1, "
+                "started_at = $1, host = $3, cancel_requested = 0 WHERE id = ANY($2::text[]) "
+                "RETURNING " FNQ_CALL_COLUMNS,
+                Params().add(now).add(pg::text_array(ids)).add(host)));
   return pg::read_calls(res);
 }
 
@@ -253,9 +256,10 @@ Result<std::optional<std::int64_t>> PgStore::promote_due(std::int64_t now) {
     return next;
   }
   return write<Next>([&](Connection& conn) -> Result<Next> {
-    FNQ_TRY(conn.command("UPDATE calls SET state = 'queued' WHERE state = 'waiting' "
-                         "AND pending_needs = 0 AND run_at <= $1",
-                         Params().add(now)));
+    FNQ_TRY(
+        conn.command("UPDATE calls SET state = 'queued' WHERE state = 'waiting' "
+                     "AND pending_needs = 0 AND run_at <= $1",
+                     Params().add(now)));
     return next_due(conn);
   });
 }
@@ -275,8 +279,8 @@ Result<std::vector<ClaimedCall>> PgStore::claim(std::int64_t now, int limit,
 
 Result<std::vector<FinishResult>> PgStore::finish(const std::vector<AttemptOutcome>& outcomes) {
   FNQ_TRY(check_outcomes(outcomes));
-  auto finished = write<std::vector<FinishResult>>(
-      [&](Connection& conn) -> Result<std::vector<FinishResult>> {
+  auto finished =
+      write<std::vector<FinishResult>>([&](Connection& conn) -> Result<std::vector<FinishResult>> {
         FNQ_TRY_ASSIGN(auto results, finish_rows(conn, outcomes, m_host));
         FNQ_TRY(notify_finished(conn, results));
         return results;
@@ -289,9 +293,9 @@ Result<std::vector<FinishResult>> PgStore::finish(const std::vector<AttemptOutco
   return finished;
 }
 
-Result<Store::FinishAndClaim> PgStore::finish_and_claim(
-    const std::vector<AttemptOutcome>& outcomes, std::int64_t now, int limit,
-    const std::vector<std::string>& saturated) {
+Result<Store::FinishAndClaim> PgStore::finish_and_claim(const std::vector<AttemptOutcome>& outcomes,
+                                                        std::int64_t now, int limit,
+                                                        const std::vector<std::string>& saturated) {
   FNQ_TRY(check_outcomes(outcomes));
   auto result = write<FinishAndClaim>([&](Connection& conn) -> Result<FinishAndClaim> {
     FinishAndClaim out;
@@ -334,8 +338,8 @@ Status PgStore::requeue(const std::string& id, int attempt) {
       return true;
     }
     FNQ_TRY(pg::load_call(conn, id));  // not_found for an unknown id
-    return make_error(ErrorKind::conflict, "call " + id + " is not running attempt " +
-                                               std::to_string(attempt));
+    return make_error(ErrorKind::conflict,
+                      "call " + id + " is not running attempt " + std::to_string(attempt));
   });
   if (!done) {
     return done.error();
