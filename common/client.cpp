@@ -159,17 +159,15 @@ Error ApiClient::error_from_response(const HttpResponse& r) {
 }
 
 namespace {
-Result<json> to_json_result(Result<HttpResponse> r) {
-  if (!r) {
-    return r.error();
+Result<json> to_json_result(Result<HttpResponse> result) {
+  FNQ_TRY_ASSIGN(HttpResponse r, std::move(result));
+  if (r.status < 200 || r.status >= 300) {
+    return ApiClient::error_from_response(r);
   }
-  if (r->status < 200 || r->status >= 300) {
-    return ApiClient::error_from_response(*r);
-  }
-  if (r->body.empty()) {
+  if (r.body.empty()) {
     return json::object();
   }
-  auto j = json::parse(r->body, nullptr, false);
+  auto j = json::parse(r.body, nullptr, false);
   if (j.is_discarded()) {
     return make_error(ErrorKind::io, "fnqd sent malformed JSON");
   }

@@ -159,11 +159,7 @@ struct Pipes {
 Result<Pipes> make_pipes() {
   Pipes p;
   for (Pipe* pipe : {&p.in, &p.out, &p.err, &p.report}) {
-    auto created = Pipe::create();
-    if (!created) {
-      return created.error();
-    }
-    *pipe = std::move(*created);
+    FNQ_TRY_ASSIGN(*pipe, Pipe::create());
   }
   for (Fd* child_end : {&p.in.read, &p.out.write, &p.err.write}) {
     FNQ_TRY(move_above_stdio(*child_end));

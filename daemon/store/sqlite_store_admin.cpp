@@ -5,6 +5,7 @@
 #include "daemon/store/call_rows.h"
 #include "daemon/store/dependents.h"
 #include "daemon/store/sqlite_store.h"
+#include "daemon/store/store_checks.h"
 
 namespace fnq {
 namespace {
@@ -21,36 +22,6 @@ Result<CallState> call_state(Database& db, const std::string& id) {
     return make_error(ErrorKind::io, "call " + id + " has unknown state '" + q.text(0) + "'");
   }
   return *state;
-}
-
-// Where a retried call stands with its needs now: like at submit, except
-// that a pruned need counts as done (it was terminal when pruned) and an
-// unsuccessful one refuses the retry rather than skipping the call again.
-struct RetryNeeds {
-  std::vector<std::string> pending_ids;
-  bool input_ready = false;
-};
-
-Result<RetryNeeds> recheck_needs(Database& db, const Call& c) {
-  RetryNeeds out;
-  for (const std::string& need : c.needs) {
-    auto state = call_state(db, need);
-    if (!state.ok()) {
-      if (state.error().kind == ErrorKind::not_found) {
-        continue;
-      }
-      return state.error();
-    }
-    if (!is_terminal(*state)) {
-      out.pending_ids.push_back(need);
-    } else if (*state != CallState::succeeded) {
-      return make_error(ErrorKind::conflict, "call " + c.id + " needs " + need + ", which " +
-                                                 to_string(*state) + " (retry it first)");
-    } else if (c.input_from == need) {
-      out.input_ready = true;
-    }
-  }
-  return out;
 }
 
 Status requeue_for_retry(Database& db, const Call& c, const RetryNeeds& needs, std::int64_t now) {
@@ -75,16 +46,6 @@ Status requeue_for_retry(Database& db, const Call& c, const RetryNeeds& needs, s
     Query edge = db.query("INSERT OR IGNORE INTO call_needs (needs_id, call_id) VALUES (?1, ?2)");
     edge.bind(1, need).bind(2, c.id);
     FNQ_TRY(edge.run());
-  }
-  return {};
-}
-
-Status check_retryable(const Call& c) {
-  if (c.state == CallState::succeeded) {
-    return make_error(ErrorKind::conflict, "call " + c.id + " already succeeded");
-  }
-  if (!is_terminal(c.state)) {
-    return make_error(ErrorKind::conflict, "call " + c.id + " is still " + to_string(c.state));
   }
   return {};
 }
@@ -127,7 +88,8 @@ Result<Call> SqliteStore::retry(const std::string& id, std::int64_t now) {
   return write<Call>([&](Database& db) -> Result<Call> {
     FNQ_TRY_ASSIGN(Call c, load_call(db, id));
     FNQ_TRY(check_retryable(c));
-    FNQ_TRY_ASSIGN(RetryNeeds needs, recheck_needs(db, c));
+    FNQ_TRY_ASSIGN(RetryNeeds needs,
+                   retry_needs(c, [&](const std::string& need) { return call_state(db, need); }));
     FNQ_TRY(requeue_for_retry(db, c, needs, now));
     return load_call(db, id);
   });

@@ -33,4 +33,36 @@ Status check_outcome(const AttemptOutcome& o) {
   return {};
 }
 
+Status check_retryable(const Call& c) {
+  if (c.state == CallState::succeeded) {
+    return make_error(ErrorKind::conflict, "call " + c.id + " already succeeded");
+  }
+  if (!is_terminal(c.state)) {
+    return make_error(ErrorKind::conflict, "call " + c.id + " is still " + to_string(c.state));
+  }
+  return {};
+}
+
+Result<RetryNeeds> retry_needs(const Call& c, const CallStateOf& state_of) {
+  RetryNeeds out;
+  for (const std::string& need : c.needs) {
+    auto state = state_of(need);
+    if (!state.ok()) {
+      if (state.error().kind == ErrorKind::not_found) {
+        continue;
+      }
+      return state.error();
+    }
+    if (!is_terminal(*state)) {
+      out.pending_ids.push_back(need);
+    } else if (*state != CallState::succeeded) {
+      return make_error(ErrorKind::conflict, "call " + c.id + " needs " + need + ", which " +
+                                                 to_string(*state) + " (retry it first)");
+    } else if (c.input_from == need) {
+      out.input_ready = true;
+    }
+  }
+  return out;
+}
+
 }  // namespace fnq

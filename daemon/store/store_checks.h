@@ -1,7 +1,9 @@
 #pragma once
 // What every Store implementation checks and says alike, whatever its
 // database: one home, so the SQLite and PostgreSQL stores cannot drift.
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "common/model.h"
 #include "common/result.h"
@@ -20,5 +22,19 @@ Result<Function> parse_stored_definition(const std::string& name, const std::str
 // An outcome the scheduler may record: a final state, and a retry only
 // after failed or timed_out. Anything else is a bug (internal).
 Status check_outcome(const AttemptOutcome& o);
+
+// A call may be retried once it ended, unless it succeeded (conflict).
+Status check_retryable(const Call& c);
+
+// Where a retried call stands with its needs now: like at submit, except
+// that a pruned need (not_found from `state_of`) counts as done, since it was
+// terminal when pruned, and an unsuccessful one refuses the retry (conflict)
+// rather than skipping the call again.
+struct RetryNeeds {
+  std::vector<std::string> pending_ids;  // needs not terminal yet
+  bool input_ready = false;              // input_from succeeded: copy its output
+};
+using CallStateOf = std::function<Result<CallState>(const std::string& id)>;
+Result<RetryNeeds> retry_needs(const Call& c, const CallStateOf& state_of);
 
 }  // namespace fnq

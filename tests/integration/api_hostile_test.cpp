@@ -13,19 +13,6 @@ namespace {
 
 using ApiHostileTest = ApiTest;
 
-std::map<std::string, std::string> env_of(const std::string& text) {
-  std::map<std::string, std::string> vars;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto eq = line.find('=');
-    if (eq != std::string::npos) {
-      vars[line.substr(0, eq)] = line.substr(eq + 1);
-    }
-  }
-  return vars;
-}
-
 // VmRSS of a process, in bytes (0 when unreadable).
 std::uint64_t resident_bytes(int pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
@@ -74,7 +61,7 @@ TEST_F(ApiHostileTest, HeaderValuesReachTheCallExactlyAsSent) {
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
   std::string id = res->get_header_value("X-Call-Id");
-  auto vars = env_of(res->body);
+  auto vars = parse_env(res->body);
   EXPECT_EQ(vars["Http_X_Weird"], "a%0Ab%25");
   EXPECT_EQ(vars["Http_Idempotency_Key"], "k%41");
   EXPECT_EQ(vars["Http_X_Callback_Url"], callback);
@@ -152,7 +139,7 @@ TEST_F(ApiHostileTest, CredentialsNeverReachTheFunctionFromAnyRoute) {
   ASSERT_TRUE(wait_for_state(id, "succeeded"));
   auto out = http()->Get("/v1/calls/" + id + "/output");
   ASSERT_TRUE(out);
-  auto vars = env_of(out->body);
+  auto vars = parse_env(out->body);
   EXPECT_EQ(vars["Http_X_Ok"], "yes");
   for (const char* hidden : {"Http_Authorization", "Http_Proxy_Authorization", "Http_Cookie"}) {
     EXPECT_EQ(vars.count(hidden), 0u) << hidden << " reached the function";
@@ -162,7 +149,7 @@ TEST_F(ApiHostileTest, CredentialsNeverReachTheFunctionFromAnyRoute) {
   std::string cli_id = fnq_ok({"submit", "printenv", "-H", "Cookie: session=secret", "-H",
                                "Authorization: Bearer secret", "-H", "X-Ok: cli"});
   std::string env = fnq_ok({"await", cli_id});
-  vars = env_of(env);
+  vars = parse_env(env);
   EXPECT_EQ(vars["Http_X_Ok"], "cli");
   EXPECT_EQ(env.find("secret"), std::string::npos) << env;
 }

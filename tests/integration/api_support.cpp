@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <sstream>
 
 namespace fnq::test {
 
@@ -21,6 +22,19 @@ int remaining_ms(Clock::time_point deadline) {
 }
 
 }  // namespace
+
+std::map<std::string, std::string> parse_env(const std::string& text) {
+  std::map<std::string, std::string> vars;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto eq = line.find('=');
+    if (eq != std::string::npos) {
+      vars[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+  }
+  return vars;
+}
 
 std::string expect_error(const httplib::Result& res, int status, const std::string& contains) {
   EXPECT_TRUE(res) << "no answer: " << httplib::to_string(res.error());

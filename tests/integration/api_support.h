@@ -26,6 +26,8 @@ std::string expect_error(const httplib::Result& res, int status, const std::stri
 // Checks the status and X-Fnq-Version; returns the body parsed as JSON
 // (discarded value when it is not JSON).
 json expect_json(const httplib::Result& res, int status);
+// `env` output (NAME=value lines) as a map.
+std::map<std::string, std::string> parse_env(const std::string& text);
 
 struct RawResponse {
   int status = 0;

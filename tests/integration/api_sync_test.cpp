@@ -94,19 +94,6 @@ TEST_F(ApiSyncTest, WriteTimeoutPassingFirstIs202WithTheId) {
   EXPECT_EQ(done["state"], "succeeded");
 }
 
-std::map<std::string, std::string> parse_env(const std::string& text) {
-  std::map<std::string, std::string> vars;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto eq = line.find('=');
-    if (eq != std::string::npos) {
-      vars[line.substr(0, eq)] = line.substr(eq + 1);
-    }
-  }
-  return vars;
-}
-
 // Only the daemon's basics, the function's env, fnq's and the watchdog's.
 void expect_only_allowed_vars(const std::map<std::string, std::string>& vars) {
   const std::set<std::string> allowed = {"PATH",     "HOME",        "LANG",         "TZ",

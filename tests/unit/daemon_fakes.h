@@ -35,6 +35,20 @@ namespace fnq::test {
 // wait_until() wake when an advance reaches their deadline. wait_idle()
 // tells a test when the threads waiting on this clock have nothing to do,
 // so it can check or advance without racing them.
+// A SQLite store in `path` for a scheduler test (no fsync: the tests do not
+// cut power). Fails the test and returns nullptr when it cannot be opened.
+inline std::unique_ptr<Store> open_scratch_store(const std::string& path) {
+  SqliteOptions opts;
+  opts.path = path;
+  opts.synchronous_full = false;
+  auto store = open_sqlite_store(opts);
+  if (!store.ok()) {
+    ADD_FAILURE() << "cannot open " << path << ": " << store.error().message;
+    return nullptr;
+  }
+  return std::move(store).value();
+}
+
 class FakeClock final : public Clock {
  public:
   explicit FakeClock(std::int64_t start_ms = 1'800'000'000'000) : m_now(start_ms) {}

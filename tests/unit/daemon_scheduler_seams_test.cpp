@@ -39,12 +39,9 @@ Error disk_full() { return make_error(ErrorKind::disk_full, "database or disk is
 class SchedulerSeamsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SqliteOptions opts;
-    opts.path = m_dir.file("fnq.db");
-    opts.synchronous_full = false;
-    auto store = open_sqlite_store(opts);
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    m_store = std::make_unique<FaultyStore>(std::move(store).value());
+    auto store = open_scratch_store(m_dir.file("fnq.db"));
+    ASSERT_TRUE(store);
+    m_store = std::make_unique<FaultyStore>(std::move(store));
     m_functions = std::make_unique<FunctionRegistry>(*m_store);
     add_function("fn");
     m_config.max_inflight = 2;

@@ -18,6 +18,7 @@
 #include "daemon/metrics.h"
 #include "daemon/scheduler.h"
 #include "daemon/store/store.h"
+#include "unit/daemon_fakes.h"
 #include "support/temp_dir.h"
 
 namespace fnq::test {
@@ -28,12 +29,8 @@ constexpr std::int64_t k_day_ms = 86'400'000;
 class SchedulerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SqliteOptions opts;
-    opts.path = m_dir.file("fnq.db");
-    opts.synchronous_full = false;
-    auto store = open_sqlite_store(opts);
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    m_store = std::move(store).value();
+    m_store = open_scratch_store(m_dir.file("fnq.db"));
+    ASSERT_TRUE(m_store);
     m_functions = std::make_unique<FunctionRegistry>(*m_store);
     Function f;
     f.name = "fn";

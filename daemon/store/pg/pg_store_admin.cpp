@@ -4,6 +4,7 @@
 
 #include "daemon/store/pg/pg_rows.h"
 #include "daemon/store/pg/pg_store.h"
+#include "daemon/store/store_checks.h"
 
 namespace fnq {
 namespace {
@@ -14,34 +15,6 @@ using pg::PgResult;
 
 // How long a callback taken by due_callbacks is this host's to send.
 constexpr std::int64_t k_callback_lease_ms = 60'000;
-
-struct RetryNeeds {
-  std::vector<std::string> pending_ids;
-  bool input_ready = false;
-};
-
-// As in the SQLite store; the needed rows are locked FOR SHARE (see check_needs).
-Result<RetryNeeds> recheck_needs(Connection& conn, const Call& c) {
-  RetryNeeds out;
-  for (const std::string& need : c.needs) {
-    auto state = pg::lock_call_state(conn, need, true);
-    if (!state.ok()) {
-      if (state.error().kind == ErrorKind::not_found) {
-        continue;
-      }
-      return state.error();
-    }
-    if (!is_terminal(*state)) {
-      out.pending_ids.push_back(need);
-    } else if (*state != CallState::succeeded) {
-      return make_error(ErrorKind::conflict, "call " + c.id + " needs " + need + ", which " +
-                                                 to_string(*state) + " (retry it first)");
-    } else if (c.input_from == need) {
-      out.input_ready = true;
-    }
-  }
-  return out;
-}
 
 Status requeue_for_retry(Connection& conn, const Call& c, const RetryNeeds& needs,
                          std::int64_t now) {
@@ -63,16 +36,6 @@ Status requeue_for_retry(Connection& conn, const Call& c, const RetryNeeds& need
     FNQ_TRY(conn.command(
         "INSERT INTO call_needs (needs_id, call_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         Params().add(need).add(c.id)));
-  }
-  return {};
-}
-
-Status check_retryable(const Call& c) {
-  if (c.state == CallState::succeeded) {
-    return make_error(ErrorKind::conflict, "call " + c.id + " already succeeded");
-  }
-  if (!is_terminal(c.state)) {
-    return make_error(ErrorKind::conflict, "call " + c.id + " is still " + to_string(c.state));
   }
   return {};
 }
@@ -111,7 +74,10 @@ Result<Call> PgStore::retry(const std::string& id, std::int64_t now) {
   return write<Call>([&](Connection& conn) -> Result<Call> {
     FNQ_TRY_ASSIGN(Call c, pg::load_call(conn, id, true));
     FNQ_TRY(check_retryable(c));
-    FNQ_TRY_ASSIGN(RetryNeeds needs, recheck_needs(conn, c));
+    // The needed rows are locked FOR SHARE (see check_needs).
+    FNQ_TRY_ASSIGN(RetryNeeds needs, retry_needs(c, [&](const std::string& need) {
+                     return pg::lock_call_state(conn, need, true);
+                   }));
     FNQ_TRY(requeue_for_retry(conn, c, needs, now));
     FNQ_TRY(notify(conn, 'q'));
     return pg::load_call(conn, id);
