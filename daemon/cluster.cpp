@@ -106,8 +106,8 @@ void ClusterAgent::pass() {
   }
   if (!rescued->retried.empty() || !rescued->failed.empty()) {
     log_line("rescued " + std::to_string(rescued->retried.size() + rescued->failed.size()) +
-             " call(s) of silent hosts (" + std::to_string(rescued->failed.size()) +
-             " failed: no retries left)");
+             " call(s) of silent hosts, or claimed here and never started (" +
+             std::to_string(rescued->failed.size()) + " failed: no retries left)");
     m_on_terminal(rescued->failed);
   }
   (void)m_functions.load();

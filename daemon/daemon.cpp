@@ -76,7 +76,7 @@ int serve(const DaemonConfig& config, const sigset_t& signals) {
     return fail(opened.error().message);
   }
   auto& store = opened->store;
-  Metrics metrics;
+  Metrics metrics(opened->cluster ? config.host_name : "");
   FunctionRegistry functions(*store);
   if (auto s = functions.load(); !s) {
     return fail("cannot load functions: " + s.error().message);

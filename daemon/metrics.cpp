@@ -66,6 +66,13 @@ std::string Metrics::render(const StoreStats& stats, std::size_t running,
   out << std::setprecision(15);
   out << "# HELP fnq_build_info The running fnqd's version.\n# TYPE fnq_build_info gauge\n"
       << "fnq_build_info{version=\"" << label(k_version) << "\"} 1\n";
+  if (!m_host.empty()) {
+    // The scraper's instance label tells hosts apart; this series names the
+    // host as the cluster knows it (calls, logs), for joins.
+    out << "# HELP fnq_host_info This fnqd's host name in the cluster.\n"
+           "# TYPE fnq_host_info gauge\n"
+        << "fnq_host_info{host=\"" << label(m_host) << "\"} 1\n";
+  }
   out << "# HELP fnq_calls Calls stored, by function and state.\n# TYPE fnq_calls gauge\n";
   std::int64_t depth = 0;
   for (const auto& [function, state, count] : stats.counts) {

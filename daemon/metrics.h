@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 #include <tuple>
+#include <utility>
 
 #include "common/model.h"
 #include "daemon/store/store.h"
@@ -15,6 +16,10 @@ namespace fnq {
 
 class Metrics {
  public:
+  // host: this fnqd's name in a cluster, rendered as fnq_host_info{host=...}
+  // ("" on a single host: no such series).
+  explicit Metrics(std::string host = "") : m_host(std::move(host)) {}
+
   void call_finished(const std::string& function, CallState state, std::int64_t duration_ms);
   void http_request(const std::string& route, int status);
   void callback_delivery(const std::string& outcome);  // delivered|retry|failed
@@ -34,6 +39,7 @@ class Metrics {
     std::uint64_t count = 0;
     double sum = 0;
   };
+  std::string m_host;
   mutable std::mutex m_mutex;
   std::map<std::string, Histogram> m_durations;                              // by function
   std::map<std::tuple<std::string, std::string>, std::uint64_t> m_finished;  // (function, state)

@@ -22,10 +22,16 @@ struct PgOptions {
 class ClusterStore : public Store {
  public:
   // One maintenance pass, run about every second: renews this host's
-  // heartbeat; then, if this host holds (or takes) the leader row, rescues
+  // heartbeat; queues again the calls the database says run here but this
+  // host never started (a claim that committed after its connection broke;
+  // the attempt not counted); then, if this host holds (or takes) the
+  // leader row, rescues
   // the running calls of hosts whose heartbeat is older than `lease`: each
   // goes back to queued (the attempt counts) or fails when no retries are
-  // left, its dependents skipped. What was rescued is returned.
+  // left, its dependents skipped. What was rescued is returned. A host
+  // rescues nothing until it has itself beaten for a whole lease without a
+  // failure (at start, and after losing the database): a silence that every
+  // host shared is the database's, not theirs.
   virtual Result<RecoveryReport> maintain(Millis lease) = 0;
   // Calls this host claimed and is still running whose attempt is no longer
   // its own (rescued by another host, or gone), or whose cancel was asked

@@ -56,6 +56,7 @@ TEST_F(ApiMetricsTest, MetricsPassPromtoolAndCoverCallsQueueDurationsCallbacksAn
        }) {
     EXPECT_NE(text.find(expected), std::string::npos) << "no " << expected << " in\n" << text;
   }
+  EXPECT_EQ(text.find("fnq_host_info"), std::string::npos);  // a cluster's only
   release("block");
 
   if (run_program({"sh", "-c", "command -v promtool"}).exit_code != 0) {

@@ -198,27 +198,47 @@ TEST_F(ClusterTest, OneIdempotencyKeyMakesOneCallWhicheverHostsGetIt) {
 
 TEST_F(ClusterTest, AWaitOnOneHostIsWokenByAFinishOnAnother) {
   std::string go = m_dir.file("go");
-  put_function("gated", {"sh", "-c", "while [ ! -f " + go + " ]; do sleep 0.02; done"});
+  // It says which host runs it, waits to be let go, and says when it ended
+  // (wall clock, nanoseconds).
+  put_function("gated", {"sh", "-c",
+                         "echo $PPID > " + m_dir.file("ppid") + "; while [ ! -f " + go +
+                             " ]; do sleep 0.02; done; date +%s%N > " + m_dir.file("ended")});
   std::string id = submit(0, "gated");
-  ASSERT_TRUE(wait_until([&] { return call(0, id).value("state", "") == "running"; }));
+  ASSERT_TRUE(wait_until([&] {
+    std::string ppid = read_file(m_dir.file("ppid"));
+    return !ppid.empty() && ppid.back() == '\n';
+  }));
+  int runner = host_of_pid(std::stoi(read_file(m_dir.file("ppid"))));
+  ASSERT_GE(runner, 0);
+  // Through a host that is not running it: only the other host's finish can wake it.
+  int through = (runner + 1) % k_hosts;
+  ASSERT_NE(host(through).pid(), host(runner).pid());
   std::atomic<bool> answered{false};
-  std::chrono::steady_clock::time_point answered_at;
+  std::chrono::system_clock::time_point answered_at;
   std::string state;
   std::thread waiter([&] {
-    // Through every host in turn: at least one is not the one running it.
-    auto res = http(1)->Get("/v1/calls/" + id + "?wait=30s");
-    answered_at = std::chrono::steady_clock::now();
+    auto res = http(through)->Get("/v1/calls/" + id + "?wait=30s");
+    answered_at = std::chrono::system_clock::now();
     state = res ? json::parse(res->body, nullptr, false).value("state", "") : "";
     answered = true;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the wait has begun
+  // The wait has begun, and does not answer before the call ends.
+  ASSERT_TRUE(wait_until([&] {
+    auto res = http(through)->Get("/metrics");
+    return res && res->body.find("\nfnq_waiters 1\n") != std::string::npos;
+  }));
   EXPECT_FALSE(answered.load());
   write_file(go, "");
-  ASSERT_TRUE(wait_until([&] { return call(2, id).value("state", "") == "succeeded"; }));
-  auto finished_seen = std::chrono::steady_clock::now();
   waiter.join();
   EXPECT_EQ(state, "succeeded");
-  EXPECT_LT(answered_at - finished_seen, std::chrono::seconds(1));
+  std::string ended = read_file(m_dir.file("ended"));
+  ASSERT_FALSE(ended.empty());
+  std::chrono::system_clock::time_point ended_at{
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::nanoseconds(std::stoll(ended)))};
+  // Woken within a second of the call's process ending on the other host.
+  EXPECT_LT(answered_at - ended_at, std::chrono::seconds(1));
+  EXPECT_GT(answered_at - ended_at, std::chrono::milliseconds(-100));
 }
 
 TEST_F(ClusterTest, ACancelThroughOneHostStopsTheCallRunningOnAnother) {
@@ -308,6 +328,34 @@ TEST_F(ClusterTest, APausedHostsLateResultIsIgnoredAndItsProcessKilled) {
   EXPECT_EQ(after.value("state", ""), "succeeded");
   EXPECT_EQ(after.value("attempt", 0), 2);
   EXPECT_EQ(lines("done").size(), 1u);
+}
+
+TEST_F(ClusterTest, EachHostsMetricsNameTheHostAndPassPromtool) {
+  put_function("quick", {"true"});
+  std::vector<std::string> ids;
+  for (int n = 0; n < 6; ++n) {
+    ids.push_back(submit(n % k_hosts, "quick"));
+  }
+  ASSERT_TRUE(all_in_state(ids, "succeeded", std::chrono::seconds(30)));
+  bool promtool = run_program({"sh", "-c", "command -v promtool"}).exit_code == 0;
+  for (int i = 0; i < k_hosts; ++i) {
+    auto res = http(i)->Get("/metrics");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200);
+    const std::string& text = res->body;
+    std::string info = "\nfnq_host_info{host=\"host" + std::to_string(i) + "\"} 1\n";
+    EXPECT_NE(text.find(info), std::string::npos) << text;
+    EXPECT_EQ(text.find("fnq_host_info{", text.find(info) + info.size()), std::string::npos)
+        << text;
+    // Stored calls are the cluster's: every host counts all six.
+    EXPECT_NE(text.find("fnq_calls{function=\"quick\",state=\"succeeded\"} 6\n"), std::string::npos)
+        << text;
+    if (promtool) {
+      RunResult check = run_program({"promtool", "check", "metrics"}, text);
+      EXPECT_EQ(check.exit_code, 0) << check.out << check.err << "\n" << text;
+      EXPECT_EQ(check.out + check.err, "") << "promtool has remarks";
+    }
+  }
 }
 
 }  // namespace

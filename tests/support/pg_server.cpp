@@ -31,10 +31,10 @@ std::string pg_ctl(const std::string& dir, const std::string& action) {
          " >>" + dir + "/pg_ctl.log 2>&1";
 }
 
-std::string start_options(const std::string& dir) {
+std::string start_options(const std::string& dir, bool durable) {
   return "-o \"-k " + dir + " -c listen_addresses='' -p " + k_port +
-         " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-         " -c max_connections=300\"";
+         " -c fsync=off -c synchronous_commit=" + (durable ? "on" : "off") +
+         " -c full_page_writes=off -c max_connections=300\"";
 }
 
 // The server started by this process, stopped when it exits.
@@ -63,7 +63,7 @@ int run_as_postgres(const std::string& command) {
   return std::system(full.c_str());
 }
 
-std::optional<PgServer> PgServer::start(std::string* why) {
+std::optional<PgServer> PgServer::start(std::string* why, bool durable) {
   if (pg_bin_dir().empty()) {
     *why = "PostgreSQL 15 binaries not found (install postgresql, or set FNQ_PG_BIN)";
     return std::nullopt;
@@ -75,6 +75,7 @@ std::optional<PgServer> PgServer::start(std::string* why) {
   }
   PgServer s;
   s.m_dir = tmpl;
+  s.m_durable = durable;
   if (::geteuid() == 0) {
     struct passwd* pw = getpwnam("postgres");
     if (!pw || ::chown(s.m_dir.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
@@ -103,7 +104,7 @@ PgServer PgServer::adopt(const std::string& dir) {
 }
 
 bool PgServer::restart(std::string* why) {
-  if (run_as_postgres(pg_ctl(m_dir, start_options(m_dir) + " start")) != 0) {
+  if (run_as_postgres(pg_ctl(m_dir, start_options(m_dir, m_durable) + " start")) != 0) {
     *why = "pg_ctl start failed: " + slurp(m_dir + "/server.log");
     return false;
   }

@@ -15,8 +15,11 @@ namespace fnq::test {
 class PgServer {
  public:
   // Starts a server in a new temp dir; nullopt (with *why) if the
-  // PostgreSQL binaries are absent or it fails to start.
-  static std::optional<PgServer> start(std::string* why);
+  // PostgreSQL binaries are absent or it fails to start. durable: commits
+  // are acknowledged only once their WAL is written (synchronous_commit on),
+  // so that they survive a crash of the server (stop("immediate")); fsync
+  // stays off, since the machine itself does not crash.
+  static std::optional<PgServer> start(std::string* why, bool durable = false);
   // The server of this test run: the ctest fixture's, or one started now
   // (once per process). nullptr (with the reason in *why) if none.
   static const PgServer* shared(std::string* why);
@@ -36,6 +39,7 @@ class PgServer {
  private:
   std::string m_dir;
   std::string m_conninfo;
+  bool m_durable = false;
 };
 
 // Runs a shell command as the postgres user when root; its exit status.

@@ -12,6 +12,7 @@
 
 #ifdef FNQ_HAVE_POSTGRESQL
 #include "daemon/store/pg/pg.h"
+#include "daemon/store/pg/pg_pool.h"
 
 namespace fnq::test {
 namespace {
@@ -159,7 +160,8 @@ TEST_P(PgClusterTest, TheLeaderRescuesTheCallsOfASilentHost) {
   ASSERT_TRUE(quiet.ok()) << quiet.error().message;
   EXPECT_TRUE(quiet->retried.empty());
   sql("UPDATE hosts SET heartbeat_at = 0 WHERE name = 'b'");
-  auto report = a().maintain(Millis(30'000));
+  // A lease that a has beaten through (see AHostRescuesNothingUntilItHasBeatenForALease).
+  auto report = a().maintain(Millis(1));
   ASSERT_TRUE(report.ok()) << report.error().message;
   EXPECT_EQ(report->retried, std::vector<std::string>{retried.call.id});
   std::vector<std::string> failed{last, dependent};
@@ -187,12 +189,51 @@ TEST_P(PgClusterTest, OnlyOneHostLeadsWhileItsRowIsFresh) {
   ASSERT_EQ(c->claim(k_t0, 1, {})->size(), 1u);
   ASSERT_TRUE(b->maintain(Millis(30'000)).ok());  // b leads
   sql("UPDATE hosts SET heartbeat_at = 0 WHERE name = 'c'");
-  EXPECT_TRUE(a().maintain(Millis(30'000))->retried.empty());  // a does not
-  auto rescued = b->maintain(Millis(30'000));
+  EXPECT_TRUE(a().maintain(Millis(1))->retried.empty());  // a does not
+  auto rescued = b->maintain(Millis(1));
   ASSERT_TRUE(rescued.ok()) << rescued.error().message;
   EXPECT_EQ(rescued->retried.size() + rescued->failed.size(), 1u);
   sql("UPDATE cluster_leader SET expires_at = 0");
   EXPECT_TRUE(a().maintain(Millis(30'000)).ok());  // a takes over
+}
+
+// After a database outage longer than the lease, every heartbeat is old:
+// the first host back must not take the others' calls for that silence.
+TEST_P(PgClusterTest, AHostRescuesNothingUntilItHasBeatenForALease) {
+  auto b = host("b");
+  submit_id();
+  ASSERT_EQ(b->claim(k_t0, 1, {})->size(), 1u);
+  sql("UPDATE hosts SET heartbeat_at = 0 WHERE name = 'b'");
+  auto fresh = host("fresh");  // leads: no other host has taken the row
+  auto first = fresh->maintain(Millis(30'000));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_TRUE(first->retried.empty() && first->failed.empty());
+  auto second = fresh->maintain(Millis(30'000));
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_TRUE(second->retried.empty() && second->failed.empty());  // beaten for less than the lease
+  // Beaten for longer than a lease of 1 ms (all three passes may take less).
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto later = fresh->maintain(Millis(1));
+  ASSERT_TRUE(later.ok()) << later.error().message;
+  EXPECT_EQ(later->failed.size(), 1u);  // no retries left
+}
+
+// A claim whose COMMIT took effect while its connection broke: the call
+// runs here as far as the database knows, but this host never started it.
+TEST_P(PgClusterTest, ACallClaimedHereButNeverStartedIsQueuedAgain) {
+  std::string started = submit_id();
+  std::string lost = submit_id();
+  ASSERT_EQ(claim(k_t0, 1).size(), 1u);  // started: this host knows it
+  sql("UPDATE calls SET state = 'running', attempt = 1, started_at = 1, host = '" +
+      std::string(k_test_host) + "' WHERE id = '" + lost + "'");
+  auto report = a().maintain(Millis(30'000));
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(report->retried, std::vector<std::string>{lost});
+  Call again = get(lost);
+  EXPECT_EQ(again.state, CallState::queued);
+  EXPECT_EQ(again.attempt, 0);  // it never ran
+  EXPECT_EQ(get(started).state, CallState::running);
+  EXPECT_TRUE(a().maintain(Millis(30'000))->retried.empty());
 }
 
 TEST_P(PgClusterTest, ACancelOnAnotherHostReachesTheRunningHost) {
@@ -261,6 +302,31 @@ TEST_P(PgClusterTest, AnUnreachableServerIsUnavailable) {
   auto store = open_postgresql_store(opts);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.error().kind, ErrorKind::unavailable) << store.error().message;
+}
+
+TEST_P(PgClusterTest, ConnectionAttemptsBackOffWhileTheServerIsAway) {
+  auto now = std::chrono::steady_clock::time_point() + std::chrono::hours(1);
+  pg::Pool pool("host=" + m_dir.path() + " port=1 user=postgres dbname=x connect_timeout=2", 2,
+                [&] { return now; });
+  auto tried = pool.acquire();
+  ASSERT_FALSE(tried.ok());
+  EXPECT_EQ(tried.error().kind, ErrorKind::unavailable);
+  EXPECT_NE(tried.error().message.find("cannot connect to PostgreSQL"), std::string::npos);
+  // No new attempt until the backoff has passed; the answer says why, and when.
+  auto waiting = pool.acquire();
+  ASSERT_FALSE(waiting.ok());
+  EXPECT_EQ(waiting.error().kind, ErrorKind::unavailable);
+  EXPECT_NE(waiting.error().message.find("cannot connect to PostgreSQL"), std::string::npos);
+  EXPECT_NE(waiting.error().message.find("trying again in 50 ms"), std::string::npos)
+      << waiting.error().message;
+  now += std::chrono::milliseconds(50);
+  ASSERT_FALSE(pool.acquire().ok());  // tried, failed: the wait doubles
+  EXPECT_NE(pool.acquire().error().message.find("trying again in 100 ms"), std::string::npos);
+  for (int i = 0; i < 8; ++i) {
+    now += pg::Pool::k_max_backoff;
+    ASSERT_FALSE(pool.acquire().ok());
+  }
+  EXPECT_NE(pool.acquire().error().message.find("trying again in 1000 ms"), std::string::npos);
 }
 
 TEST_P(PgClusterTest, ConnectionsLostToAServerRestartAreReestablished) {

@@ -3,8 +3,12 @@
 // Connections open on first use; a broken one (the server restarted, the
 // network dropped) is re-established when it is next leased, so the store
 // reconnects by itself once the database is back. While it cannot, callers
-// get `unavailable` at once rather than waiting.
+// get `unavailable` at once rather than waiting, and connection attempts
+// back off: after a failed one, none is made for 50 ms, doubling up to 1 s,
+// so that a busy fnqd does not hammer a database that is starting up.
+#include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -15,7 +19,11 @@ namespace fnq::pg {
 
 class Pool {
  public:
-  Pool(std::string conninfo, int size);
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+  static constexpr std::chrono::milliseconds k_first_backoff{50};
+  static constexpr std::chrono::milliseconds k_max_backoff{1000};
+
+  Pool(std::string conninfo, int size, Clock clock = std::chrono::steady_clock::now);
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 
@@ -48,12 +56,20 @@ class Pool {
 
  private:
   void give_back(Connection* conn);
+  // Opens or re-establishes conn unless a recent attempt failed.
+  Status connect(Connection* conn);
 
   std::string m_conninfo;
+  Clock m_clock;
   std::vector<Connection> m_connections;
   std::mutex m_mutex;
   std::condition_variable m_available;
   std::vector<Connection*> m_free;
+  // Under m_mutex: when the next connection attempt may be made, the wait
+  // after the next failure, and why the last attempt failed.
+  std::chrono::steady_clock::time_point m_retry_at{};
+  std::chrono::milliseconds m_backoff{k_first_backoff};
+  std::string m_last_failure;
 };
 
 }  // namespace fnq::pg

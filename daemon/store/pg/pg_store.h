@@ -134,6 +134,25 @@ class PgStore final : public ClusterStore {
   // Attempts claimed here and not yet recorded (see calls_to_stop).
   void track_claimed(const std::vector<ClaimedCall>& claimed);
   void untrack(const std::string& id);
+  // Calls running here in the database that this host never started: a
+  // claim whose COMMIT took effect but whose answer was lost with the
+  // connection. Queued again, the attempt not counted; their ids.
+  Result<std::vector<std::string>> requeue_unstarted(pg::Connection& conn);
+  // Counts claims under way, so that requeue_unstarted never takes a claim
+  // that has committed and is not yet tracked for one never started.
+  class ClaimScope {
+   public:
+    explicit ClaimScope(PgStore& store) : m_store(store) {
+      ++m_store.m_claims_begun;
+      ++m_store.m_claims_in_flight;
+    }
+    ~ClaimScope() { --m_store.m_claims_in_flight; }
+    ClaimScope(const ClaimScope&) = delete;
+    ClaimScope& operator=(const ClaimScope&) = delete;
+
+   private:
+    PgStore& m_store;
+  };
   Result<bool> listen();  // (re)connects the listener; true when listening
 
   std::string m_host;
@@ -141,6 +160,11 @@ class PgStore final : public ClusterStore {
   std::atomic<std::int64_t> m_last_work_notify{0};  // steady ms
   std::mutex m_claimed_mutex;
   std::map<std::string, int> m_claimed;  // id -> attempt
+  std::atomic<std::uint64_t> m_claims_begun{0};
+  std::atomic<int> m_claims_in_flight{0};
+  // The database's time of the first heartbeat since this host last failed
+  // to beat (0: failing, or none yet). Used by maintain() only.
+  std::int64_t m_connected_since = 0;
   std::mutex m_listener_mutex;
   pg::Connection m_listener;  // LISTEN fnq; used by wait_for_notification
 };

@@ -96,8 +96,10 @@ CallState initial_state(const Call& c, const NeedsCheck& check) {
 }
 
 // Inserts the call row unless (function, key) exists (another host may have
-// inserted it a moment ago: the unique index decides); true if inserted.
-Result<bool> insert_call(Connection& conn, const NewCall& nc, const NeedsCheck& check) {
+// inserted it a moment ago: the unique index decides); the row inserted (from
+// RETURNING: no second round trip to read it), or nullopt.
+Result<std::optional<Call>> insert_call(Connection& conn, const NewCall& nc,
+                                        const NeedsCheck& check) {
   const Call& c = nc.call;
   std::int64_t now = c.created_at;
   CallState state = initial_state(c, check);
@@ -140,9 +142,13 @@ Result<bool> insert_call(Connection& conn, const NewCall& nc, const NeedsCheck& 
                 "request) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
                 "$15, $16, $17, $18::text, CASE WHEN $18::text IS NULL THEN NULL ELSE "
                 "'pending' END, $19, $20) ON CONFLICT (function, key) WHERE key IS NOT NULL "
-                "DO NOTHING",
+                "DO NOTHING RETURNING " FNQ_CALL_COLUMNS,
                 p));
-  return res.affected() == 1;
+  FNQ_TRY_ASSIGN(std::vector<Call> inserted, pg::read_calls(res));
+  if (inserted.empty()) {
+    return std::optional<Call>();
+  }
+  return std::optional<Call>(std::move(inserted.front()));
 }
 
 Status add_edges(Connection& conn, const std::string& id, const NeedsCheck& check) {
@@ -169,7 +175,7 @@ Result<SubmitResult> submit_one(Connection& conn, const NewCall& nc,
     return SubmitResult{std::move(*existing), true};
   }
   FNQ_TRY_ASSIGN(NeedsCheck check, check_needs(conn, c));
-  FNQ_TRY_ASSIGN(bool inserted, insert_call(conn, nc, check));
+  FNQ_TRY_ASSIGN(std::optional<Call> inserted, insert_call(conn, nc, check));
   if (!inserted) {
     // Another host committed the same key after find_by_key looked.
     FNQ_TRY_ASSIGN(existing, find_by_key(conn, c));
@@ -179,16 +185,17 @@ Result<SubmitResult> submit_one(Connection& conn, const NewCall& nc,
     }
     return SubmitResult{std::move(*existing), true};
   }
-  if (check.input_ready) {
-    FNQ_TRY(pg::copy_output_to_input(conn, *c.input_from, c.id));
-  } else {
-    FNQ_TRY(pg::put_blob(conn, c.id, BlobKind::input, nc.input));
-  }
   if (!check.skip_error) {
     FNQ_TRY(add_edges(conn, c.id, check));
   }
-  FNQ_TRY_ASSIGN(Call stored, pg::load_call(conn, c.id));
-  return SubmitResult{std::move(stored), false};
+  if (check.input_ready) {
+    // The input is the needed call's output: its size is known once copied.
+    FNQ_TRY(pg::copy_output_to_input(conn, *c.input_from, c.id));
+    FNQ_TRY_ASSIGN(*inserted, pg::load_call(conn, c.id));
+  } else {
+    FNQ_TRY(pg::put_blob(conn, c.id, BlobKind::input, nc.input));
+  }
+  return SubmitResult{std::move(*inserted), false};
 }
 
 }  // namespace

@@ -149,21 +149,76 @@ void PgStore::untrack(const std::string& id) {
 
 Result<RecoveryReport> PgStore::maintain(Millis lease) {
   auto report = write<RecoveryReport>([&](Connection& conn) -> Result<RecoveryReport> {
-    FNQ_TRY(conn.command(
-        "INSERT INTO hosts (name, started_at, heartbeat_at) VALUES ($1, " FNQ_PG_NOW ", " FNQ_PG_NOW
-        ") ON CONFLICT (name) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
-        Params().add(m_host)));
+    FNQ_TRY_ASSIGN(
+        PgResult beat,
+        conn.exec("INSERT INTO hosts (name, started_at, heartbeat_at) VALUES ($1, " FNQ_PG_NOW
+                  ", " FNQ_PG_NOW ") ON CONFLICT (name) DO UPDATE SET heartbeat_at = "
+                  "excluded.heartbeat_at RETURNING heartbeat_at",
+                  Params().add(m_host)));
+    std::int64_t now = beat.int64(0, 0);
+    if (m_connected_since == 0) {
+      m_connected_since = now;
+    }
+    FNQ_TRY_ASSIGN(std::vector<std::string> unstarted, requeue_unstarted(conn));
+    if (!unstarted.empty()) {
+      FNQ_TRY(notify(conn, 'q'));
+    }
     FNQ_TRY_ASSIGN(bool leader, elect(conn, m_host, lease));
-    if (!leader) {
-      return RecoveryReport();
+    // Silence is judged only over time this host could hear the others: after
+    // an outage of the database (or of this host's link to it) every host
+    // was cut off alike, and each gets a whole lease to beat again.
+    if (!leader || now - m_connected_since < lease.count()) {
+      return RecoveryReport{unstarted, {}};
     }
     FNQ_TRY_ASSIGN(RecoveryReport rescued, rescue(conn, m_host, lease));
     if (!rescued.retried.empty() || !rescued.failed.empty()) {
       FNQ_TRY(notify(conn, 't', rescued.failed));
     }
+    rescued.retried.insert(rescued.retried.end(), unstarted.begin(), unstarted.end());
     return rescued;
   });
+  if (!report.ok()) {
+    m_connected_since = 0;
+  }
   return report;
+}
+
+Result<std::vector<std::string>> PgStore::requeue_unstarted(Connection& conn) {
+  std::vector<std::string> requeued;
+  std::uint64_t begun = m_claims_begun.load();
+  if (m_claims_in_flight.load() != 0) {
+    return requeued;  // next time
+  }
+  FNQ_TRY_ASSIGN(PgResult running,
+                 conn.exec("SELECT id, attempt FROM calls WHERE state = 'running' AND host = $1",
+                           Params().add(m_host)));
+  std::vector<std::pair<std::string, std::int64_t>> unstarted;
+  {
+    std::lock_guard<std::mutex> lock(m_claimed_mutex);
+    for (int r = 0; r < running.rows(); ++r) {
+      auto it = m_claimed.find(running.text(r, 0));
+      if (it == m_claimed.end() || it->second != running.int64(r, 1)) {
+        unstarted.emplace_back(running.text(r, 0), running.int64(r, 1));
+      }
+    }
+  }
+  if (m_claims_in_flight.load() != 0 || m_claims_begun.load() != begun) {
+    return requeued;  // a claim may have committed and not be tracked yet
+  }
+  // A call that ended meanwhile (its outcome recorded, then untracked) no
+  // longer matches: only a call still running that attempt here goes back.
+  for (const auto& [id, attempt] : unstarted) {
+    FNQ_TRY_ASSIGN(
+        PgResult res,
+        conn.exec("UPDATE calls SET state = 'queued', attempt = attempt - 1, started_at = NULL, "
+                  "host = NULL WHERE id = $1 AND state = 'running' AND attempt = $2 "
+                  "AND host = $3 RETURNING id",
+                  Params().add(id).add(attempt).add(m_host)));
+    if (res.rows() > 0) {
+      requeued.push_back(id);
+    }
+  }
+  return requeued;
 }
 
 Result<std::vector<std::string>> PgStore::calls_to_stop() {

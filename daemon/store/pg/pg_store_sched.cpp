@@ -269,6 +269,7 @@ Result<std::vector<ClaimedCall>> PgStore::claim(std::int64_t now, int limit,
   if (limit <= 0) {
     return std::vector<ClaimedCall>();
   }
+  ClaimScope scope(*this);
   auto claimed = write<std::vector<ClaimedCall>>(
       [&](Connection& conn) { return claim_rows(conn, now, limit, saturated, m_host); });
   if (claimed.ok()) {
@@ -297,6 +298,7 @@ Result<Store::FinishAndClaim> PgStore::finish_and_claim(const std::vector<Attemp
                                                         std::int64_t now, int limit,
                                                         const std::vector<std::string>& saturated) {
   FNQ_TRY(check_outcomes(outcomes));
+  ClaimScope scope(*this);
   auto result = write<FinishAndClaim>([&](Connection& conn) -> Result<FinishAndClaim> {
     FinishAndClaim out;
     FNQ_TRY_ASSIGN(out.finished, finish_rows(conn, outcomes, m_host));
