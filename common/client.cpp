@@ -1,5 +1,7 @@
 #include "common/client.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -90,8 +92,23 @@ std::string default_state_dir() {
   return home + "/.local/state/fnq";
 }
 
+std::string client_state_dir(const std::optional<std::string>& flag,
+                             const std::string& system_dir) {
+  if (flag) {
+    return *flag;
+  }
+  std::string own = default_state_dir();
+  if (env_var("FNQ_STATE_DIR") || ::access((own + "/fnqd.json").c_str(), F_OK) == 0) {
+    return own;
+  }
+  if (::access((system_dir + "/fnqd.json").c_str(), R_OK) == 0) {
+    return system_dir;
+  }
+  return own;
+}
+
 Result<Endpoint> discover(const DiscoveryOptions& opts) {
-  std::string state_dir = opts.state_dir ? *opts.state_dir : default_state_dir();
+  std::string state_dir = client_state_dir(opts.state_dir);
   FNQ_TRY_ASSIGN(auto url, find_url(opts, state_dir));
   FNQ_TRY_ASSIGN(auto token, find_token(opts, state_dir));
   std::string u = url;

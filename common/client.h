@@ -15,6 +15,17 @@ namespace fnq {
 // $FNQ_STATE_DIR, else $XDG_STATE_HOME/fnq, else ~/.local/state/fnq.
 std::string default_state_dir();
 
+// The state directory of fnqd run as a system service (fnqd.service of the
+// Debian package), shared with the members of its group.
+inline constexpr const char* k_system_state_dir = "/var/lib/fnq";
+
+// The state directory fnq reads: `flag` (--state-dir), else $FNQ_STATE_DIR;
+// else the user's own (default_state_dir()) if fnqd.json is there; else
+// system_dir if its fnqd.json is readable (by a member of the service's
+// group); else the user's own, for the error message.
+std::string client_state_dir(const std::optional<std::string>& flag,
+                             const std::string& system_dir = k_system_state_dir);
+
 struct DiscoveryOptions {
   std::optional<std::string> url;         // --url
   std::optional<std::string> token_file;  // --token-file
@@ -26,6 +37,7 @@ struct Endpoint {
   std::string token;  // empty: send no Authorization header
 };
 
+// STATE_DIR is client_state_dir(opts.state_dir).
 // URL: --url, $FNQ_URL, else STATE_DIR/fnqd.json. Token: --token-file,
 // $FNQ_TOKEN_FILE, $FNQ_TOKEN, else STATE_DIR/token (absent file: no token).
 // Errors: unavailable (no URL found), unauthorized (an unreadable token

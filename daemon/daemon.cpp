@@ -120,7 +120,8 @@ int serve(const DaemonConfig& config, const sigset_t& signals) {
   }
   std::string info_path = config.state_dir + "/fnqd.json";
   json info = {{"url", ctx.url}, {"pid", static_cast<int>(::getpid())}, {"version", k_version}};
-  if (auto s = write_file_atomic(info_path, info.dump() + "\n", 0600); !s) {
+  if (auto s = write_file_atomic(info_path, info.dump() + "\n", shared_file_mode(config.state_dir));
+      !s) {
     std::string advice = s.error().kind == ErrorKind::disk_full
                              ? " (free some space on its filesystem and restart fnqd; until then, "
                                "clients need --url " +

@@ -33,6 +33,14 @@ Status write_all(int fd, const std::string& content) {
   }
   return {};
 }
+
+// The mode, exactly: open()'s is narrowed by the umask.
+Status write_with_mode(int fd, const std::string& content, int mode, const std::string& path) {
+  if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) {
+    return io_error("cannot chmod " + path);
+  }
+  return write_all(fd, content);
+}
 }  // namespace
 
 Status ensure_state_dir(const std::string& dir) {
@@ -55,13 +63,21 @@ Status ensure_state_dir(const std::string& dir) {
   return {};
 }
 
+int shared_file_mode(const std::string& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0 && (st.st_mode & S_IRGRP) != 0) {
+    return 0640;
+  }
+  return 0600;
+}
+
 Status write_file_atomic(const std::string& path, const std::string& content, int mode) {
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
   if (!fd.valid()) {
     return io_error("cannot write " + tmp);
   }
-  Status s = write_all(fd.get(), content);
+  Status s = write_with_mode(fd.get(), content, mode, tmp);
   if (s && ::fsync(fd.get()) != 0) {
     s = io_error("fsync " + tmp);
   }
@@ -77,10 +93,11 @@ Status write_file_atomic(const std::string& path, const std::string& content, in
 
 Result<std::string> load_or_create_token(const std::string& dir) {
   std::string path = dir + "/token";
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  int mode = shared_file_mode(dir);
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
   if (fd.valid()) {
     std::string token = random_hex(32);
-    Status s = write_all(fd.get(), token + "\n");
+    Status s = write_with_mode(fd.get(), token + "\n", mode, path);
     if (s && ::fsync(fd.get()) != 0) {
       s = io_error("fsync " + path);
     }
@@ -114,7 +131,7 @@ Result<std::string> use_token_file(const std::string& path, const std::string& d
   if (token.empty()) {
     return make_error(ErrorKind::invalid_input, "--token-file " + path + " is empty");
   }
-  FNQ_TRY(write_file_atomic(dir + "/token", token + "\n", 0600));
+  FNQ_TRY(write_file_atomic(dir + "/token", token + "\n", shared_file_mode(dir)));
   return token;
 }
 

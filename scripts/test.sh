@@ -3,7 +3,8 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer with warnings as errors, runs
 # every unit and integration test and replays the fuzz corpora; then runs the
 # threaded tests again under ThreadSanitizer, and fuzzes each target briefly
-# where clang and libFuzzer are installed.
+# where clang and libFuzzer are installed; last, builds, installs, upgrades
+# and purges the Debian package (as root; tests/package/test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -42,4 +43,12 @@ if [ "$fuzz_seconds" != 0 ] && command -v clang++-14 >/dev/null &&
   bash scripts/fuzz.sh "$fuzz_seconds"
 else
   echo "fuzzing skipped: clang-14 and libfuzzer-14-dev are not installed (the corpora were replayed above)"
+fi
+
+# Last, the Debian package: build, lintian, install, the system service as
+# the fnq user, upgrade, purge (as root only; FNQ_PACKAGE_TEST=0 skips it).
+if [ "${FNQ_PACKAGE_TEST:-1}" = 1 ]; then
+  bash tests/package/test.sh
+else
+  echo "package test skipped: FNQ_PACKAGE_TEST=0"
 fi

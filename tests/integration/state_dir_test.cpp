@@ -57,6 +57,22 @@ TEST_F(StateDirTest, GroupAccessIsAllowedWithAWarning) {
   EXPECT_EQ(fnqd.stop(), 0);
 }
 
+// A state directory its group may read (a system service's, 0750) gets a
+// token and fnqd.json its group may read too, whatever the umask; the
+// database stays private.
+TEST_F(StateDirTest, AGroupReadableStateDirSharesTheTokenAndFnqdJson) {
+  make_state_dir(0750);
+  mode_t old_umask = ::umask(077);
+  FnqdProcess fnqd(dir(), {});
+  bool started = fnqd.start();
+  ::umask(old_umask);
+  ASSERT_TRUE(started);
+  EXPECT_EQ(mode_of(dir() + "/token"), 0640u);
+  EXPECT_EQ(mode_of(dir() + "/fnqd.json"), 0640u);
+  EXPECT_EQ(mode_of(dir() + "/fnq.db"), 0600u);
+  EXPECT_EQ(fnqd.stop(), 0);
+}
+
 TEST_F(StateDirTest, AStateDirOpenToEveryUserIsRefused) {
   make_state_dir(0755);
   RunResult r = run_refused();

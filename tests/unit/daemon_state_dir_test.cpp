@@ -79,5 +79,35 @@ TEST_F(StateDirAccess, AMissingTokenIsNotChecked) {
   EXPECT_TRUE(r->empty());
 }
 
+// The files clients read follow the directory: shared with its group when
+// the group may read the directory, private otherwise, whatever the umask.
+TEST(SharedFileMode, FollowsTheDirectorysGroupReadBit) {
+  test::TempDir dir;
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0700), 0);
+  EXPECT_EQ(shared_file_mode(dir.path()), 0600);
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0710), 0);
+  EXPECT_EQ(shared_file_mode(dir.path()), 0600);
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0750), 0);
+  EXPECT_EQ(shared_file_mode(dir.path()), 0640);
+  ::chmod(dir.path().c_str(), 0700);
+}
+
+TEST(SharedFileMode, TheTokenAndAtomicWritesGetExactlyTheMode) {
+  test::TempDir dir;
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0750), 0);
+  mode_t old_umask = ::umask(077);
+  auto token = load_or_create_token(dir.path());
+  auto written = write_file_atomic(dir.file("fnqd.json"), "{}\n", 0640);
+  ::umask(old_umask);
+  ASSERT_TRUE(token.ok()) << token.error().message;
+  ASSERT_TRUE(written.ok()) << written.error().message;
+  for (const char* name : {"token", "fnqd.json"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(dir.file(name).c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0640u) << name;
+  }
+  ::chmod(dir.path().c_str(), 0700);
+}
+
 }  // namespace
 }  // namespace fnq
