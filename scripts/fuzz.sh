@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(units ids model http_response submit_body http_request)
+[ ${#targets[@]} -eq 0 ] && targets=(units ids model http_response submit_body http_request http_framing)
 
 bash scripts/install-deps.sh
 need=()

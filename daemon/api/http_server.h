@@ -1,36 +1,43 @@
 #pragma once
-// The connection layer under httplib's parser and router. fnqd serves each
-// connection itself (httplib 0.11 lets a subclass replace
-// process_and_close_socket and hand its own Stream to process_request), so it
-// can enforce what httplib cannot:
-// - a total deadline for reading one request, headers and body together
-//   (httplib's read timeout is per recv(), so a client sending one byte a
-//   second would hold a thread forever);
-// - a total deadline for writing one answer;
-// - a cap on header bytes;
-// - header values exactly as sent, and refusal of ambiguous framing
-//   (request_head.h): httplib's parser percent-decodes values;
-// - closing the connection after an answer when the request's body was left
-//   unread (413 before the body, unknown route), with a short lingering
-//   close so the client still reads the answer instead of a reset;
-// - no idle keep-alive once the thread pool is nearly full.
+// The connection layer under httplib's parser and router: one event-loop
+// thread owns every client socket, and no thread waits for a client.
+// - The loop (epoll, non-blocking sockets) accepts, reads until a request is
+//   whole (http_framing.h: head, then body by Content-Length or chunks) and
+//   hands it to a worker pool. Idle, half-sent and byte-a-second clients cost
+//   their buffered bytes, never a thread.
+// - A worker runs httplib's parser and router on the request's bytes (an
+//   in-memory Stream, so handlers and routes are httplib's as before) and
+//   writes the answer without blocking; what the socket does not take at
+//   once, the loop writes. Requests pipelined on one connection are served
+//   in order, one at a time.
+// - Enforced here: a total deadline for reading one request (408), for
+//   writing one answer, a keep-alive idle time, a cap on header bytes (431),
+//   header values exactly as sent and refusal of ambiguous framing
+//   (request_head.h), closing with a short lingering read after an answer
+//   whose request's body was left unread, and at most max_connections open
+//   connections (the least recently active one not being served is closed
+//   to make room).
 // See ARCHITECTURE.md, "HTTP limits".
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include <httplib.h>
 
 #include "common/units.h"
+#include "daemon/api/request_head.h"
 #include "daemon/exec/fd.h"
 
 namespace fnq {
 
 class Metrics;
+class HttpLoop;
 
-// Threads kept free of long polls and idle keep-alive connections, so that
-// submits and reads find one at once (half the pool when it is smaller than 32).
+// Worker threads kept free of long polls, so that submits and reads find one
+// at once (half the pool when it is smaller than 32).
 inline constexpr int k_reserved_http_threads = 16;
 
 struct HttpLimits {
@@ -38,7 +45,12 @@ struct HttpLimits {
   Millis write_timeout{60'000};  // first byte to last byte of an answer; 0: none
   Millis idle_timeout{5'000};    // keep-alive: wait for the next request
   std::size_t max_header_bytes = 64 * 1024;
-  int threads = 256;
+  std::size_t max_body = 16u << 20;  // a chunked body past it is not waited for
+  int threads = 256;                 // workers running handlers
+  int max_connections = 10'000;      // lowered to fit RLIMIT_NOFILE
+  // True when a request is answered without reading its body (a wrong
+  // token): its body is then not waited for.
+  std::function<bool(const RequestHead&)> answered_without_body;
 };
 
 // What the handlers of one request may learn or decide about its exchange.
@@ -70,26 +82,36 @@ class HttpServer : public httplib::Server {
   // polls connecting at once) would see SYNs dropped and retried after 1s,
   // 3s, 7s. Call after binding; Linux takes a new backlog from a second listen().
   bool widen_backlog();
-  // Ends idle and half-read connections and stops accepting; answers being
-  // written are finished first. listen_after_bind() returns once every
-  // connection is closed.
+  // Serves on the bound socket until shut_down(): runs the event loop on
+  // this thread and the workers on their own. Returns once every connection
+  // is closed.
+  bool listen_after_bind();
+  bool is_running() const { return m_running.load(); }
+  // Ends idle and half-read connections and stops accepting; requests being
+  // served are answered and their answers written first.
   void shut_down();
-  // Connections being served by a pool thread now.
+  // Open client connections.
   int connections() const { return m_connections.load(); }
-  // Requests that may wait (long polls) at once: the pool minus the reserve;
-  // also the number of connections past which answers close their connection.
+  // Requests that may wait (long polls) at once: the workers minus the reserve.
   int max_waiting_requests() const;
+  const HttpLimits& limits() const { return m_limits; }
+
+  // For the loop's workers: runs httplib on one request's bytes. close_in:
+  // answer with Connection: close. *closed_by_client: the request asked to
+  // close. Returns the answer's bytes ("" when httplib wrote none).
+  std::string serve_request(const std::string& bytes, const RequestHead& head,
+                            const std::string& peer_ip, int peer_port, const std::string& local_ip,
+                            int local_port, bool close_in, bool* close_out);
 
  private:
-  // Called by httplib on a pool thread for each accepted connection.
-  bool process_and_close_socket(socket_t sock) override;
-  bool busy() const;
-
   HttpLimits m_limits;
   Metrics& m_metrics;
   Fd m_stop;  // eventfd: readable once shut_down() is called
   std::atomic<bool> m_stopping{false};
+  std::atomic<bool> m_running{false};
   std::atomic<int> m_connections{0};
+  std::unique_ptr<HttpLoop> m_loop;
+  friend class HttpLoop;
 };
 
 }  // namespace fnq

@@ -15,6 +15,7 @@
 #include "common/json_fields.h"
 #include "daemon/api/http_server.h"
 #include "daemon/api/json_guard.h"
+#include "daemon/api/request_head.h"
 #include "daemon/log.h"
 #include "fnq/version.h"
 
@@ -92,6 +93,22 @@ bool constant_time_equal(const std::string& given, const std::string& expected) 
   return diff == 0;
 }
 
+bool bearer_matches(const ApiContext& ctx, const std::string& auth) {
+  const std::string prefix = "Bearer ";
+  return auth.size() > prefix.size() && auth.compare(0, prefix.size(), prefix) == 0 &&
+         constant_time_equal(auth.substr(prefix.size()), ctx.token);
+}
+
+// A request refused for its token is answered before its body: the
+// connection layer does not wait for the body.
+bool refused_for_token(const ApiContext& ctx, const RequestHead& head) {
+  if (ctx.token.empty()) {
+    return false;
+  }
+  auto it = head.headers.find("Authorization");
+  return !bearer_matches(ctx, it == head.headers.end() ? std::string() : it->second);
+}
+
 // Runs after the headers, before any of the body is read.
 httplib::Server::HandlerResponse pre_route(ApiContext& ctx, const httplib::Request& req,
                                            httplib::Response& res) {
@@ -112,10 +129,7 @@ httplib::Server::HandlerResponse pre_route(ApiContext& ctx, const httplib::Reque
   }
   if (!ctx.token.empty()) {
     std::string auth = req.get_header_value("Authorization");
-    const std::string prefix = "Bearer ";
-    bool ok = auth.size() > prefix.size() && auth.compare(0, prefix.size(), prefix) == 0 &&
-              constant_time_equal(auth.substr(prefix.size()), ctx.token);
-    if (!ok) {
+    if (!bearer_matches(ctx, auth)) {
       set_route("auth");
       write_error(res, 401,
                   auth.empty() ? "missing bearer token (send Authorization: Bearer <token>)"
@@ -390,6 +404,10 @@ ApiServer::ApiServer(ApiContext& ctx) : m_ctx(ctx) {
   limits.read_timeout = ctx.config.read_timeout;
   limits.write_timeout = ctx.config.write_timeout;
   limits.threads = ctx.config.http_threads;
+  limits.max_body = ctx.config.max_body;
+  limits.answered_without_body = [&ctx](const RequestHead& head) {
+    return refused_for_token(ctx, head);
+  };
   m_server = std::make_unique<HttpServer>(limits, ctx.metrics);
   ctx.max_long_polls = m_server->max_waiting_requests();
   auto& s = *m_server;

@@ -45,6 +45,7 @@ class RawHttp {
   RawHttp& operator=(const RawHttp&) = delete;
 
   bool connected() const { return m_fd >= 0; }
+  int fd() const { return m_fd; }
   // False once the server has closed or reset the connection.
   bool send(const std::string& data);
   // True when an answer (or the server's close) is waiting to be read.

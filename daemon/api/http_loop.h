@@ -1,0 +1,127 @@
+#pragma once
+// The event loop and worker pool behind HttpServer (see http_server.h for the
+// design). One connection is owned at any time by either the loop or one
+// worker (Conn::owner, under Conn::mutex): the owner alone writes to its
+// socket. The loop alone reads sockets and frames requests; it queues them
+// on their connection (Conn::ready), and hands the connection to a worker
+// when the loop owns it. A worker serves the queued requests in order and
+// gives the connection back, waking the loop only when the loop has
+// something to do (an answer the socket did not take at once, a close).
+#include <sys/epoll.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "daemon/api/http_framing.h"
+#include "daemon/api/http_server.h"
+
+namespace fnq {
+
+class HttpLoop {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  HttpLoop(HttpServer& server, int listen_fd, int stop_fd);
+  ~HttpLoop();
+  HttpLoop(const HttpLoop&) = delete;
+  HttpLoop& operator=(const HttpLoop&) = delete;
+
+  // Serves until the stop eventfd is readable and every connection is closed.
+  void run();
+
+ private:
+  struct Request {
+    std::string bytes;
+    RequestHead head;
+    bool close_after = false;
+  };
+  enum class Owner { loop, worker };
+  struct Conn {
+    Fd fd;
+    std::string peer_ip, local_ip;
+    int peer_port = 0, local_port = 0;
+    std::string peer() const { return peer_ip + ":" + std::to_string(peer_port); }
+    // The loop's alone.
+    std::string in;
+    std::size_t scanned = 0;
+    Clock::time_point first_byte{};  // of the request being read
+    Clock::time_point last_active{};
+    Clock::time_point linger_until{};
+    bool lingering = false;
+    bool sent_continue = false;
+    bool read_done = false;  // nothing more is read as requests
+    bool gone = false;       // closed and out of the table
+    std::uint32_t events = 0;
+    // Shared with the worker that owns it, under mutex.
+    std::mutex mutex;
+    Owner owner = Owner::loop;
+    std::deque<Request> ready;
+    bool paused = false;   // reading stopped until ready drains
+    bool closing = false;  // close after the answer being written
+    bool failed = false;   // the socket is broken: close now
+    std::string out;       // answer bytes the socket has not taken yet
+    std::size_t out_pos = 0;
+    Clock::time_point write_deadline = Clock::time_point::max();
+    Clock::time_point answered_at{};  // the last answer was written
+  };
+  using ConnPtr = std::shared_ptr<Conn>;
+
+  // Loop side (http_loop.cpp).
+  void accept_all();
+  bool make_room();
+  void on_event(const epoll_event& ev);
+  void read_from(const ConnPtr& c);
+  void frame_all(const ConnPtr& c);
+  void on_eof(const ConnPtr& c);
+  void invite_body(const ConnPtr& c);
+  void cut_off(const ConnPtr& c, int status, const std::string& message);
+  void progress(const ConnPtr& c);
+  bool write_out(Conn& c);
+  void set_events(Conn& c, std::uint32_t events);
+  void start_linger(const ConnPtr& c);
+  void close_conn(const ConnPtr& c);
+  void check_deadlines();
+  void take_handbacks();
+  void begin_stop();
+
+  // Worker side (http_workers.cpp).
+  void start_workers();
+  void stop_workers();
+  void dispatch(const ConnPtr& c);  // c's owner is already set to worker
+  void worker_main();
+  void serve(const ConnPtr& c);
+  void hand_back(const ConnPtr& c);
+  bool send_answer(Conn& c, const std::string& answer);
+
+  HttpServer& m_server;
+  const HttpLimits& m_limits;
+  FramingLimits m_framing;
+  int m_listen_fd;
+  int m_stop_fd;
+  Fd m_epoll;
+  Fd m_wake;  // eventfd: handbacks are waiting
+  int m_max_connections;
+  bool m_stopping = false;
+  bool m_accepting = true;
+  Clock::time_point m_accept_again{};
+  Clock::time_point m_last_check{};
+  std::unordered_map<int, ConnPtr> m_conns;
+
+  std::mutex m_handback_mutex;
+  std::vector<ConnPtr> m_handbacks;
+
+  std::mutex m_work_mutex;
+  std::condition_variable m_work_cv;
+  std::deque<ConnPtr> m_work;
+  bool m_workers_stop = false;
+  std::vector<std::thread> m_workers;
+};
+
+}  // namespace fnq

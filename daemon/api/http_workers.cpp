@@ -1,0 +1,134 @@
+// The worker side of HttpLoop: runs httplib on the requests a connection has
+// queued, in order, and writes their answers without blocking.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "daemon/api/http_loop.h"
+
+namespace fnq {
+
+void HttpLoop::start_workers() {
+  int n = std::max(1, m_limits.threads);
+  m_workers.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    m_workers.emplace_back([this] { worker_main(); });
+  }
+}
+
+void HttpLoop::stop_workers() {
+  {
+    std::lock_guard<std::mutex> lock(m_work_mutex);
+    m_workers_stop = true;
+  }
+  m_work_cv.notify_all();
+  for (auto& t : m_workers) {
+    t.join();
+  }
+  m_workers.clear();
+}
+
+void HttpLoop::dispatch(const ConnPtr& c) {
+  {
+    std::lock_guard<std::mutex> lock(m_work_mutex);
+    m_work.push_back(c);
+  }
+  m_work_cv.notify_one();
+}
+
+void HttpLoop::worker_main() {
+  for (;;) {
+    ConnPtr c;
+    {
+      std::unique_lock<std::mutex> lock(m_work_mutex);
+      m_work_cv.wait(lock, [&] { return m_workers_stop || !m_work.empty(); });
+      if (m_work.empty()) {
+        return;
+      }
+      c = std::move(m_work.front());
+      m_work.pop_front();
+    }
+    serve(c);
+  }
+}
+
+// Serves c's queued requests until none is left or the loop must act.
+void HttpLoop::serve(const ConnPtr& c) {
+  for (;;) {
+    Request r;
+    bool close_in;
+    {
+      std::lock_guard<std::mutex> lock(c->mutex);
+      if (c->ready.empty()) {
+        c->owner = Owner::loop;
+        hand_back(c);
+        return;
+      }
+      r = std::move(c->ready.front());
+      c->ready.pop_front();
+      close_in = r.close_after || c->closing || m_server.m_stopping.load();
+    }
+    bool close_out = false;
+    std::string answer = m_server.serve_request(r.bytes, r.head, c->peer_ip, c->peer_port,
+                                                c->local_ip, c->local_port, close_in, &close_out);
+    if (answer.empty()) {
+      close_out = true;  // httplib answered nothing: the request was unreadable
+    }
+    bool sent = send_answer(*c, answer);
+    std::lock_guard<std::mutex> lock(c->mutex);
+    c->closing = c->closing || close_out || close_in;
+    c->failed = c->failed || !sent;
+    bool more = !c->ready.empty() && !c->closing && !c->failed;
+    if (more && c->out_pos >= c->out.size()) {
+      continue;
+    }
+    c->owner = Owner::loop;
+    if (!c->paused && !c->closing && !c->failed && c->out_pos >= c->out.size() &&
+        c->ready.empty()) {
+      c->answered_at = Clock::now();
+      return;  // the loop reads the next request as before: nothing to tell it
+    }
+    hand_back(c);
+    return;
+  }
+}
+
+// Called with c's mutex held.
+void HttpLoop::hand_back(const ConnPtr& c) {
+  {
+    std::lock_guard<std::mutex> lock(m_handback_mutex);
+    m_handbacks.push_back(c);
+  }
+  std::uint64_t one = 1;
+  (void)!::write(m_wake.get(), &one, sizeof one);
+}
+
+// Sends what the socket takes now; the rest is left in c.out for the loop.
+// False when the connection is broken.
+bool HttpLoop::send_answer(Conn& c, const std::string& answer) {
+  std::size_t sent = 0;
+  while (sent < answer.size()) {
+    ssize_t n =
+        ::send(c.fd.get(), answer.data() + sent, answer.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      std::lock_guard<std::mutex> lock(c.mutex);
+      c.out = answer.substr(sent);
+      c.out_pos = 0;
+      c.write_deadline = m_limits.write_timeout.count() > 0 ? Clock::now() + m_limits.write_timeout
+                                                            : Clock::time_point::max();
+      return true;
+    }
+    return false;
+  }
+  return true;
+}
+
+}  // namespace fnq
