@@ -393,7 +393,8 @@ Outcome run_pipeline_cancel(Context& ctx, const PipelineIdOptions& o) {
     write_json(ctx.out(), reply->body);
     return {};
   }
-  for (const auto& [stage, result] : reply->body.value("results", json::object()).items()) {
+  json results = reply->body.value("results", json::object());
+  for (const auto& [stage, result] : results.items()) {
     ctx.out() << stage << ' ' << result.get<std::string>() << '\n';
   }
   return {};
