@@ -31,7 +31,8 @@ constexpr const char* k_footer =
     "Global options may also follow the command. 'fnq COMMAND --help' tells more.\n"
     "Exit status: 0 ok; 64 usage; 65 bad input; 66 unknown call ID or unreadable file;\n"
     "69 fnqd unreachable; 77 token refused; await and invoke also pass on the calls'\n"
-    "results (see 'fnq await --help'). The manual: fnq(1), fnqd(8), fnq-function(5).";
+    "results (see 'fnq await --help'). The manual: fnq(1), fnqd(8), fnq-function(5),\n"
+    "fnq-pipeline(5).";
 
 struct NoOptions {};
 
@@ -70,6 +71,15 @@ void add_fn_commands(CLI::App& app, Context& ctx, Action& action) {
   wire<FnNameOptions>(*fn, ctx, action, add_fn_rm_command, run_fn_rm);
 }
 
+void add_pipeline_commands(CLI::App& app, Context& ctx, Action& action) {
+  CLI::App* group = add_pipeline_command(app);
+  wire<PipelineOptions>(*group, ctx, action, add_pipeline_submit_command, run_pipeline_submit);
+  wire<PipelineRunOptions>(*group, ctx, action, add_pipeline_run_command, run_pipeline_run);
+  wire<PipelineIdOptions>(*group, ctx, action, add_pipeline_status_command, run_pipeline_status);
+  wire<PipelineIdOptions>(*group, ctx, action, add_pipeline_cancel_command, run_pipeline_cancel);
+  wire<PipelineListOptions>(*group, ctx, action, add_pipeline_ls_command, run_pipeline_ls);
+}
+
 void add_commands(CLI::App& app, Context& ctx, Action& action) {
   wire<SubmitOptions>(app, ctx, action, add_submit_command, run_submit);
   wire<SubmitOptions>(app, ctx, action, add_invoke_command, run_invoke);
@@ -81,6 +91,7 @@ void add_commands(CLI::App& app, Context& ctx, Action& action) {
   wire<ControlOptions>(app, ctx, action, add_retry_command, run_retry);
   wire<ListOptions>(app, ctx, action, add_list_command, run_list);
   add_fn_commands(app, ctx, action);
+  add_pipeline_commands(app, ctx, action);
   wire<PruneOptions>(app, ctx, action, add_prune_command, run_prune);
   wire<NoOptions>(
       app, ctx, action, [](CLI::App& p, NoOptions&) { return add_ping_command(p); },

@@ -100,6 +100,8 @@ CLI::App* add_list_command(CLI::App& app, ListOptions& o) {
                   "timed_out, cancelled, skipped")
       ->type_name("STATE");
   cmd->add_option("--function", o.function, "Only calls of FN")->type_name("FN");
+  cmd->add_option("--pipeline", o.pipeline, "Only the calls (stages) of pipeline ID")
+      ->type_name("ID");
   cmd->add_option("--limit", o.limit, "At most N calls (default: the daemon's page size)")
       ->type_name("N");
   cmd->add_option("--before", o.before, "Only calls older than call ID (the next page)")
@@ -187,6 +189,9 @@ Checked<std::string> list_path(const ListOptions& o) {
   }
   if (o.function) {
     add("function", *o.function);
+  }
+  if (o.pipeline) {
+    add("pipeline", *o.pipeline);
   }
   if (o.limit) {
     if (*o.limit < 1) {

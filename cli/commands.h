@@ -73,6 +73,7 @@ struct StatusOptions {
 struct ListOptions {
   std::optional<std::string> state;
   std::optional<std::string> function;
+  std::optional<std::string> pipeline;
   std::optional<int> limit;
   std::optional<std::string> before;
 };
@@ -153,6 +154,40 @@ CLI::App* add_fn_apply_command(CLI::App& fn, FnApplyOptions& options);
 // One definition or an array of them; `label` names the file in errors.
 FunctionFile parse_function_file(const std::string& label, const std::string& text);
 Outcome run_fn_apply(Context& ctx, const FnApplyOptions& options);
+
+// ---- cmd_pipeline.cpp: pipeline submit, run, status, cancel, ls
+
+struct PipelineOptions {
+  std::string file;               // "-": stdin
+  std::vector<std::string> sets;  // --set NAME=VALUE
+  std::optional<std::string> key;
+};
+
+struct PipelineRunOptions : PipelineOptions {
+  std::optional<std::string> output;   // --output STAGE
+  std::optional<std::string> timeout;  // --timeout D
+};
+
+struct PipelineIdOptions {
+  std::string id;
+};
+
+struct PipelineListOptions {
+  std::optional<int> limit;
+  std::optional<std::string> before;
+};
+
+CLI::App* add_pipeline_command(CLI::App& app);  // the "pipeline" group
+CLI::App* add_pipeline_submit_command(CLI::App& group, PipelineOptions& options);
+CLI::App* add_pipeline_run_command(CLI::App& group, PipelineRunOptions& options);
+CLI::App* add_pipeline_status_command(CLI::App& group, PipelineIdOptions& options);
+CLI::App* add_pipeline_cancel_command(CLI::App& group, PipelineIdOptions& options);
+CLI::App* add_pipeline_ls_command(CLI::App& group, PipelineListOptions& options);
+Outcome run_pipeline_submit(Context& ctx, const PipelineOptions& options);
+Outcome run_pipeline_run(Context& ctx, const PipelineRunOptions& options);
+Outcome run_pipeline_status(Context& ctx, const PipelineIdOptions& options);
+Outcome run_pipeline_cancel(Context& ctx, const PipelineIdOptions& options);
+Outcome run_pipeline_ls(Context& ctx, const PipelineListOptions& options);
 
 // ---- cmd_admin.cpp: prune, ping
 

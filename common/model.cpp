@@ -234,6 +234,8 @@ json to_json(const Call& c) {
       {"input_size", c.input_size},
       {"output_size", c.output_size},
       {"output_truncated", c.output_truncated},
+      {"pipeline", opt(c.pipeline)},
+      {"stage", opt(c.stage)},
   };
   if (c.callback) {
     j["callback"] = {{"url", c.callback->url},
@@ -347,6 +349,8 @@ Result<Call> call_from_json(const json& j) {
   c.output_size = loose_count(j, "output_size").value_or(0);
   c.output_truncated = loose<bool>(j, "output_truncated").value_or(false);
   c.callback = loose_callback(j);
+  c.pipeline = loose<std::string>(j, "pipeline");
+  c.stage = loose<std::string>(j, "stage");
   return c;
 }
 

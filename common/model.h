@@ -91,6 +91,9 @@ struct Call {
   bool output_truncated = false;
   std::optional<CallbackInfo> callback;
   RequestInfo request;
+  // Set for the calls of a pipeline: its id and this call's stage name.
+  std::optional<std::string> pipeline;
+  std::optional<std::string> stage;
 };
 
 std::optional<std::int64_t> duration_ms(const Call& c);

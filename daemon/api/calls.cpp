@@ -94,17 +94,6 @@ Status post_calls(ApiContext& ctx, const httplib::Request& req, httplib::Respons
   return status;
 }
 
-Result<Millis> wait_param(const httplib::Request& req, const char* name) {
-  if (!req.has_param(name)) {
-    return Millis(0);
-  }
-  auto d = parse_duration(req.get_param_value(name));
-  if (!d) {
-    return make_error(ErrorKind::invalid_input, std::string(name) + ": " + d.error().message);
-  }
-  return *d;
-}
-
 Status get_call(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   FNQ_TRY_ASSIGN(auto id, resolve_call_id(ctx.store, req.matches[1]));
   FNQ_TRY_ASSIGN(auto wait, wait_param(req, "wait"));
@@ -214,6 +203,9 @@ Status list_calls(ApiContext& ctx, const httplib::Request& req, httplib::Respons
   if (req.has_param("function")) {
     filter.function = req.get_param_value("function");
   }
+  if (req.has_param("pipeline")) {
+    filter.pipeline = req.get_param_value("pipeline");
+  }
   if (req.has_param("before")) {
     filter.before = req.get_param_value("before");
   }
@@ -267,6 +259,17 @@ Status post_prune(ApiContext& ctx, const httplib::Request& req, httplib::Respons
 }
 
 }  // namespace
+
+Result<Millis> wait_param(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name)) {
+    return Millis(0);
+  }
+  auto d = parse_duration(req.get_param_value(name));
+  if (!d) {
+    return make_error(ErrorKind::invalid_input, std::string(name) + ": " + d.error().message);
+  }
+  return *d;
+}
 
 void register_call_routes(httplib::Server& s, ApiContext& ctx) {
   const std::string id = "([^/]+)";

@@ -61,6 +61,9 @@ Result<json> parse_json_body(const httplib::Request& req);
 Result<std::vector<Call>> wait_for_calls(ApiContext& ctx, const std::vector<std::string>& ids,
                                          std::chrono::milliseconds timeout);
 
+// The duration in query parameter `name` (?wait=30s); 0 when absent.
+Result<Millis> wait_param(const httplib::Request& req, const char* name);
+
 // How long a long poll that asks for `asked` may wait: --write-timeout
 // bounds it, unless that is 0 (no limit).
 Millis long_poll_wait(const ApiContext& ctx, Millis asked);
@@ -72,6 +75,7 @@ void register_call_routes(httplib::Server& server, ApiContext& ctx);
 void register_function_routes(httplib::Server& server, ApiContext& ctx);
 void register_openfaas_routes(httplib::Server& server, ApiContext& ctx);
 void register_system_routes(httplib::Server& server, ApiContext& ctx);
+void register_pipeline_routes(httplib::Server& server, ApiContext& ctx);
 
 // Registers a handler for method and pattern; route labels it in metrics.
 // The handler's error becomes the JSON answer. POST, PUT, PATCH and DELETE
@@ -88,5 +92,17 @@ struct SubmitRequest {
 Result<SubmitRequest> submit_request_from_json(ApiContext& ctx, const json& body);
 // Validates the function and callback URL, resolves defaults, submits.
 Result<std::vector<SubmitResult>> submit_calls(ApiContext& ctx, std::vector<SubmitRequest> calls);
+// The first half of submit_calls: the calls checked, with defaults and ids.
+Result<std::vector<NewCall>> prepare_calls(ApiContext& ctx, std::vector<SubmitRequest> calls);
+// Tells the scheduler and waiters about calls just stored.
+class NewCallReport {
+ public:
+  void add(const Call& stored);
+  void send(ApiContext& ctx);
+
+ private:
+  std::vector<std::string> m_terminal;
+  std::optional<std::int64_t> m_earliest_due;
+};
 
 }  // namespace fnq

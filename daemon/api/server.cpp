@@ -428,6 +428,7 @@ ApiServer::ApiServer(ApiContext& ctx) : m_ctx(ctx) {
   register_call_routes(s, ctx);
   register_function_routes(s, ctx);
   register_openfaas_routes(s, ctx);
+  register_pipeline_routes(s, ctx);
   add_unmatched_body_routes(s);
 }
 

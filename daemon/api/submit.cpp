@@ -165,8 +165,7 @@ Result<SubmitRequest> submit_request_from_json(ApiContext& ctx, const json& body
   return out;
 }
 
-Result<std::vector<SubmitResult>> submit_calls(ApiContext& ctx,
-                                               std::vector<SubmitRequest> requests) {
+Result<std::vector<NewCall>> prepare_calls(ApiContext& ctx, std::vector<SubmitRequest> requests) {
   if (ctx.shutting_down) {
     return make_error(ErrorKind::shutting_down, "fnqd is shutting down; not accepting calls");
   }
@@ -198,23 +197,35 @@ Result<std::vector<SubmitResult>> submit_calls(ApiContext& ctx,
     c.input_size = r.new_call.input.size();
     batch.push_back(std::move(r.new_call));
   }
+  return batch;
+}
+
+void NewCallReport::add(const Call& c) {
+  if (is_terminal(c.state)) {
+    m_terminal.push_back(c.id);  // skipped at once: a dependency had failed
+  } else {
+    m_earliest_due = std::min(m_earliest_due.value_or(c.run_at), c.run_at);
+  }
+}
+
+void NewCallReport::send(ApiContext& ctx) {
+  ctx.calls_terminal(m_terminal);
+  if (m_earliest_due) {
+    ctx.scheduler.wake_for_due(*m_earliest_due);
+  }
+}
+
+Result<std::vector<SubmitResult>> submit_calls(ApiContext& ctx,
+                                               std::vector<SubmitRequest> requests) {
+  FNQ_TRY_ASSIGN(auto batch, prepare_calls(ctx, std::move(requests)));
   FNQ_TRY_ASSIGN(auto results, ctx.store.submit(std::move(batch)));
-  std::vector<std::string> terminal;
-  std::optional<std::int64_t> earliest_due;
+  NewCallReport report;
   for (const auto& r : results) {
-    if (r.existing) {
-      continue;  // nothing new for the scheduler
-    }
-    if (is_terminal(r.call.state)) {
-      terminal.push_back(r.call.id);  // skipped at once: a dependency had failed
-    } else {
-      earliest_due = std::min(earliest_due.value_or(r.call.run_at), r.call.run_at);
+    if (!r.existing) {  // a repeat is nothing new for the scheduler
+      report.add(r.call);
     }
   }
-  ctx.calls_terminal(terminal);
-  if (earliest_due) {
-    ctx.scheduler.wake_for_due(*earliest_due);
-  }
+  report.send(ctx);
   return results;
 }
 

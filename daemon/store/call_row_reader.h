@@ -39,6 +39,8 @@ enum Column {
   c_callback_attempts,
   c_callback_last_status,
   c_request,
+  c_pipeline,
+  c_stage,
 };
 
 // A JSON column written by the store; unparsable means a damaged database.
@@ -105,6 +107,8 @@ Result<Call> read_call_row(const Row& q) {
     FNQ_TRY_ASSIGN(json request, parse_json_column(q, c_request, "request"));
     c.request = request_info_from_json(request);
   }
+  c.pipeline = q.opt_text(c_pipeline);
+  c.stage = q.opt_text(c_stage);
   return c;
 }
 

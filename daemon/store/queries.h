@@ -15,7 +15,7 @@
   "id, function, state, attempt, max_retries, exit_code, signal, error, priority, sync, "  \
   "key, needs, input_from, created_at, run_at, started_at, finished_at, exec_timeout_ms, " \
   "input_size, output_size, output_truncated, callback_url, callback_state, "              \
-  "callback_attempts, callback_last_status, request"
+  "callback_attempts, callback_last_status, request, pipeline, stage"
 
 #define FNQ_TERMINAL_STATES "('succeeded', 'failed', 'timed_out', 'cancelled', 'skipped')"
 
@@ -63,6 +63,23 @@ inline constexpr const char k_list_by_both_function_index[] =
     "SELECT " FNQ_CALL_COLUMNS
     " FROM calls WHERE +state = ?1 AND function = ?2 "
     "AND id < ?3 ORDER BY id DESC LIMIT ?4";
+// The calls of one pipeline (?5), with the other filters as they are given.
+inline constexpr const char k_list_by_pipeline[] =
+    "SELECT " FNQ_CALL_COLUMNS
+    " FROM calls INDEXED BY calls_by_pipeline WHERE pipeline = ?5 "
+    "AND (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR function = ?2) "
+    "AND id < ?3 ORDER BY id DESC LIMIT ?4";
+// Every call of a pipeline, in the order they were submitted.
+inline constexpr const char k_pipeline_calls[] =
+    "SELECT " FNQ_CALL_COLUMNS
+    " FROM calls INDEXED BY calls_by_pipeline WHERE pipeline = ?1 ORDER BY id";
+// Its calls by state, one column per state in CallState's order (a GROUP
+// BY would sort them).
+inline constexpr const char k_pipeline_counts[] =
+    "SELECT sum(state = 'waiting'), sum(state = 'queued'), sum(state = 'running'), "
+    "sum(state = 'succeeded'), sum(state = 'failed'), sum(state = 'timed_out'), "
+    "sum(state = 'cancelled'), sum(state = 'skipped') "
+    "FROM calls INDEXED BY calls_by_pipeline WHERE pipeline = ?1";
 
 // ---- scheduling -----------------------------------------------------------
 
@@ -98,6 +115,11 @@ inline constexpr const char k_prunable[] =
     "SELECT id FROM calls INDEXED BY calls_prune WHERE finished_at < ?1 "
     "AND state IN " FNQ_TERMINAL_STATES " ORDER BY finished_at LIMIT ?2";
 
+// Pipelines older than the cut whose calls have all been pruned.
+inline constexpr const char k_prune_pipelines[] =
+    "DELETE FROM pipelines WHERE created_at < ?1 AND NOT EXISTS "
+    "(SELECT 1 FROM calls INDEXED BY calls_by_pipeline WHERE pipeline = pipelines.id)";
+
 inline constexpr const char k_due_callbacks[] =
     "SELECT id, callback_url, callback_attempts FROM calls INDEXED BY calls_callbacks "
     "WHERE callback_state = 'pending' AND callback_next_at IS NOT NULL "
@@ -129,6 +151,9 @@ inline constexpr NamedQuery k_hot_queries[] = {
     {"list_by_function", k_list_by_function},
     {"list_by_both_state_index", k_list_by_both_state_index},
     {"list_by_both_function_index", k_list_by_both_function_index},
+    {"list_by_pipeline", k_list_by_pipeline},
+    {"pipeline_calls", k_pipeline_calls},
+    {"pipeline_counts", k_pipeline_counts},
     {"promote_due", k_promote_due},
     {"next_due", k_next_due},
     {"claim", k_claim},

@@ -3,8 +3,8 @@
 // (group commit); reads go through a pool of read-only connections.
 //
 // Source files: sqlite_store.cpp (opening, functions), sqlite_store_calls.cpp
-// (submit and reads), sqlite_store_sched.cpp (promote, claim, finish,
-// requeue, recovery), sqlite_store_admin.cpp (cancel, retry, prune,
+// (submit and reads), sqlite_store_pipelines.cpp (pipeline rows and reads), sqlite_store_sched.cpp
+// (promote, claim, finish, requeue, recovery), sqlite_store_admin.cpp (cancel, retry, prune,
 // callbacks, stats, delete_function).
 #include <memory>
 #include <utility>
@@ -38,6 +38,12 @@ class SqliteStore final : public Store {
   Result<std::string> get_stderr(const std::string& id) override;
   Result<std::string> get_input(const std::string& id) override;
   Result<std::vector<Call>> list_calls(const CallFilter& filter) override;
+
+  Result<PipelineSubmitResult> submit_pipeline(NewPipeline pipeline) override;
+  Result<Pipeline> get_pipeline(const std::string& id) override;
+  Result<std::vector<Call>> pipeline_calls(const std::string& id) override;
+  Result<std::vector<Pipeline>> list_pipelines(const std::optional<std::string>& before,
+                                               int limit) override;
 
   Result<std::optional<std::int64_t>> promote_due(std::int64_t now) override;
   Result<std::vector<ClaimedCall>> claim(std::int64_t now, int limit,

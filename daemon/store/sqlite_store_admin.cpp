@@ -111,6 +111,12 @@ Result<int> SqliteStore::prune(std::int64_t before, int batch) {
     for (const std::string& id : ids) {
       FNQ_TRY(delete_call(db, id));
     }
+    if (!ids.empty()) {
+      // A pipeline goes with the last of its calls.
+      Query q = db.query(sql::k_prune_pipelines);
+      q.bind(1, before);
+      FNQ_TRY(q.run());
+    }
     return static_cast<int>(ids.size());
   });
 }

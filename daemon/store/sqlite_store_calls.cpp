@@ -2,7 +2,9 @@
 #include <algorithm>
 
 #include "daemon/store/call_rows.h"
+#include "daemon/store/sqlite_pipelines.h"
 #include "daemon/store/sqlite_store.h"
+#include "daemon/store/store_checks.h"
 
 namespace fnq {
 namespace {
@@ -129,11 +131,12 @@ Result<std::optional<Call>> insert_call(Database& db, const NewCall& nc, const N
   Query q = db.query(
       "INSERT INTO calls (id, function, state, attempt, max_retries, error, priority, sync, key, "
       "input_from, needs, pending_needs, created_at, run_at, finished_at, exec_timeout_ms, "
-      "input_size, callback_url, callback_state, callback_next_at, request) "
+      "input_size, callback_url, callback_state, callback_next_at, request, pipeline, stage) "
       "VALUES (:id, :function, :state, :attempt, :max_retries, :error, :priority, :sync, :key, "
       ":input_from, :needs, :pending_needs, :created_at, :run_at, :finished_at, "
       ":exec_timeout_ms, :input_size, :callback_url, "
-      "CASE WHEN :callback_url IS NULL THEN NULL ELSE 'pending' END, :callback_next_at, :request) "
+      "CASE WHEN :callback_url IS NULL THEN NULL ELSE 'pending' END, :callback_next_at, :request, "
+      ":pipeline, :stage) "
       "ON CONFLICT (function, key) WHERE key IS NOT NULL DO NOTHING");
   q.bind(":id", c.id).bind(":function", c.function).bind(":state", to_string(state));
   q.bind(":attempt", c.attempt).bind(":max_retries", c.max_retries);
@@ -163,6 +166,7 @@ Result<std::optional<Call>> insert_call(Database& db, const NewCall& nc, const N
     q.bind_null(":callback_next_at");
   }
   q.bind(":request", request_json(c.request, memo));
+  q.bind(":pipeline", c.pipeline).bind(":stage", c.stage);
   FNQ_TRY(q.run());
   // Not RETURNING: SQLite collects RETURNING rows in an ephemeral table,
   // opened and closed for every row.
@@ -245,6 +249,33 @@ Result<std::vector<SubmitResult>> SqliteStore::submit(std::vector<NewCall> calls
   });
 }
 
+Result<PipelineSubmitResult> SqliteStore::submit_pipeline(NewPipeline np) {
+  // One writer task: a failure at any stage rolls back the pipeline row and
+  // every stage before it.
+  return write<PipelineSubmitResult>([&](Database& db) -> Result<PipelineSubmitResult> {
+    const Pipeline& p = np.pipeline;
+    if (p.key) {
+      FNQ_TRY_ASSIGN(std::optional<Pipeline> existing, pipeline_by_key(db, *p.key));
+      if (existing) {
+        FNQ_TRY_ASSIGN(std::vector<Call> calls, load_pipeline_calls(db, existing->id));
+        return PipelineSubmitResult{std::move(*existing), std::move(calls), true};
+      }
+    }
+    FNQ_TRY(insert_pipeline_row(db, p));
+    PipelineSubmitResult out{p, {}, false};
+    out.calls.reserve(np.calls.size());
+    BatchMemo memo;
+    for (const NewCall& nc : np.calls) {
+      FNQ_TRY_ASSIGN(SubmitResult r, submit_one(db, nc, &memo));
+      if (r.existing) {
+        return stage_key_taken(r.call, nc.call.stage.value_or(""));
+      }
+      out.calls.push_back(std::move(r.call));
+    }
+    return out;
+  });
+}
+
 Result<Call> SqliteStore::get_call(const std::string& id) {
   return read([&](Database& db) { return load_call(db, id); });
 }
@@ -285,7 +316,9 @@ Result<std::string> SqliteStore::get_input(const std::string& id) {
 
 Result<std::vector<Call>> SqliteStore::list_calls(const CallFilter& filter) {
   const char* statement = sql::k_list_all;
-  if (filter.state && filter.function) {
+  if (filter.pipeline) {
+    statement = sql::k_list_by_pipeline;
+  } else if (filter.state && filter.function) {
     statement = is_terminal(*filter.state) ? sql::k_list_by_both_function_index
                                            : sql::k_list_by_both_state_index;
   } else if (filter.state) {
@@ -302,6 +335,9 @@ Result<std::vector<Call>> SqliteStore::list_calls(const CallFilter& filter) {
       q.bind_null(1);
     }
     q.bind(2, filter.function).bind(3, filter.before.value_or(k_after_ids)).bind(4, limit);
+    if (filter.pipeline) {
+      q.bind(5, *filter.pipeline);
+    }
     return q.collect(read_call);
   });
 }

@@ -6,6 +6,7 @@
 // transaction is durably committed (group commit may batch several callers'
 // writes into one transaction; each caller still gets its own result).
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <tuple>
 #include <optional>
@@ -67,8 +68,33 @@ enum class CancelResult { cancelled, running, already_terminal };
 struct CallFilter {
   std::optional<CallState> state;
   std::optional<std::string> function;
+  std::optional<std::string> pipeline;
   std::optional<std::string> before;  // only ids < before (pagination)
   int limit = 50;
+};
+
+// A pipeline: calls submitted together, each a named stage (SPEC §10).
+struct Pipeline {
+  std::string id;
+  std::optional<std::string> name;
+  std::optional<std::string> key;  // idempotency key of the whole pipeline
+  std::int64_t created_at = 0;
+  int stage_count = 0;
+  // Its calls by state, as read (get_pipeline, list_pipelines).
+  std::map<CallState, std::int64_t> counts;
+};
+
+// A pipeline to insert, with its calls (pipeline and stage set on each) in
+// an order where every call comes after the calls it needs.
+struct NewPipeline {
+  Pipeline pipeline;
+  std::vector<NewCall> calls;
+};
+
+struct PipelineSubmitResult {
+  Pipeline pipeline;
+  std::vector<Call> calls;  // in the order submitted
+  bool existing = false;    // an idempotent repeat: the earlier pipeline
 };
 
 struct RecoveryReport {
@@ -120,6 +146,19 @@ class Store {
   virtual Result<std::string> get_input(const std::string& id) = 0;
   // Newest first.
   virtual Result<std::vector<Call>> list_calls(const CallFilter& filter) = 0;
+
+  // Pipelines. submit_pipeline inserts the pipeline and all its calls in one
+  // transaction, or nothing: as submit, and a stage's key that some call of
+  // its function already has is a conflict (a pipeline's calls are its
+  // own). An existing pipeline key returns that pipeline with existing=true.
+  virtual Result<PipelineSubmitResult> submit_pipeline(NewPipeline pipeline) = 0;
+  // not_found: "unknown pipeline 'ID'".
+  virtual Result<Pipeline> get_pipeline(const std::string& id) = 0;
+  // Its calls still stored, in the order submitted.
+  virtual Result<std::vector<Call>> pipeline_calls(const std::string& id) = 0;
+  // Newest first; only ids < before when given.
+  virtual Result<std::vector<Pipeline>> list_pipelines(const std::optional<std::string>& before,
+                                                       int limit) = 0;
 
   // Scheduling. promote_due turns waiting calls with no pending needs and
   // run_at <= now into queued; returns the earliest run_at still in the

@@ -6,6 +6,17 @@ Error unknown_function(const std::string& name) {
   return make_error(ErrorKind::not_found, "unknown function '" + name + "'");
 }
 
+Error unknown_pipeline(const std::string& id) {
+  return make_error(ErrorKind::not_found, "unknown pipeline '" + id + "'");
+}
+
+Error stage_key_taken(const Call& existing, const std::string& stage) {
+  return make_error(ErrorKind::conflict, "stage '" + stage + "': a call of '" + existing.function +
+                                             "' with key '" + existing.key.value_or("") +
+                                             "' already exists (" + existing.id +
+                                             "); give the pipeline a key to submit it again");
+}
+
 Result<Function> parse_stored_definition(const std::string& name, const std::string& text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) {

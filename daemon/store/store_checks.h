@@ -14,6 +14,12 @@ namespace fnq {
 // not_found: "unknown function 'NAME'".
 Error unknown_function(const std::string& name);
 
+// not_found: "unknown pipeline 'ID'".
+Error unknown_pipeline(const std::string& id);
+
+// conflict: a stage's key is taken by a call outside the pipeline.
+Error stage_key_taken(const Call& existing, const std::string& stage);
+
 // A definition as put_function stored it. Read leniently (values stored
 // before ranges were checked are clamped); failing to read it at all means
 // the database was changed behind fnqd's back (io).

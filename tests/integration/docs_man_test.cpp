@@ -109,7 +109,7 @@ TEST(DocsMan, PagesAreLintClean) {
   if (run_program({"sh", "-c", "command -v mandoc"}).exit_code != 0) {
     GTEST_SKIP() << "mandoc is not installed";
   }
-  for (const char* name : {"fnq.1", "fnqd.8", "fnq-function.5"}) {
+  for (const char* name : {"fnq.1", "fnqd.8", "fnq-function.5", "fnq-pipeline.5"}) {
     std::string path = std::string(FNQ_SOURCE_DIR) + "/man/" + name;
     RunResult r = run_program({"mandoc", "-T", "lint", "-W", "warning", path});
     EXPECT_EQ(r.out + r.err, "") << name;

@@ -354,6 +354,23 @@ class FaultyStore final : public Store {
     FNQ_FAULT("list_calls");
     return m_real->list_calls(filter);
   }
+  Result<PipelineSubmitResult> submit_pipeline(NewPipeline pipeline) override {
+    FNQ_FAULT("submit_pipeline");
+    return m_real->submit_pipeline(std::move(pipeline));
+  }
+  Result<Pipeline> get_pipeline(const std::string& id) override {
+    FNQ_FAULT("get_pipeline");
+    return m_real->get_pipeline(id);
+  }
+  Result<std::vector<Call>> pipeline_calls(const std::string& id) override {
+    FNQ_FAULT("pipeline_calls");
+    return m_real->pipeline_calls(id);
+  }
+  Result<std::vector<Pipeline>> list_pipelines(const std::optional<std::string>& before,
+                                               int limit) override {
+    FNQ_FAULT("list_pipelines");
+    return m_real->list_pipelines(before, limit);
+  }
   Result<std::optional<std::int64_t>> promote_due(std::int64_t now) override {
     FNQ_FAULT("promote_due");
     return m_real->promote_due(now);

@@ -10,7 +10,8 @@
 // another call's state (needs, cancel, retry) locks that row first.
 //
 // Source files: pg_store.cpp (opening, functions, hosts), pg_store_calls.cpp
-// (submit and reads), pg_store_sched.cpp (promote, claim, finish, requeue,
+// (submit and reads), pg_store_pipelines.cpp (pipeline rows and reads),
+// pg_store_sched.cpp (promote, claim, finish, requeue,
 // recovery), pg_store_admin.cpp (cancel, retry, prune, callbacks, stats,
 // delete_function), pg_store_cluster.cpp (heartbeat, leader, rescue,
 // lost calls, notifications), pg_rows.cpp (call rows, blobs, dependents).
@@ -50,6 +51,12 @@ class PgStore final : public ClusterStore {
   Result<std::string> get_stderr(const std::string& id) override;
   Result<std::string> get_input(const std::string& id) override;
   Result<std::vector<Call>> list_calls(const CallFilter& filter) override;
+
+  Result<PipelineSubmitResult> submit_pipeline(NewPipeline pipeline) override;
+  Result<Pipeline> get_pipeline(const std::string& id) override;
+  Result<std::vector<Call>> pipeline_calls(const std::string& id) override;
+  Result<std::vector<Pipeline>> list_pipelines(const std::optional<std::string>& before,
+                                               int limit) override;
 
   Result<std::optional<std::int64_t>> promote_due(std::int64_t now) override;
   Result<std::vector<ClaimedCall>> claim(std::int64_t now, int limit,

@@ -100,6 +100,13 @@ Result<int> PgStore::prune(std::int64_t before, int batch) {
                   "edges AS (DELETE FROM call_needs WHERE needs_id IN (SELECT id FROM doomed)) "
                   "DELETE FROM calls WHERE id IN (SELECT id FROM doomed) RETURNING id",
                   Params().add(before).add(batch)));
+    if (res.rows() > 0) {
+      // A pipeline goes with the last of its calls.
+      FNQ_TRY(
+          conn.command("DELETE FROM pipelines WHERE created_at < $1 AND NOT EXISTS "
+                       "(SELECT 1 FROM calls WHERE pipeline = pipelines.id)",
+                       Params().add(before)));
+    }
     return res.rows();
   });
 }

@@ -3,6 +3,7 @@
 
 #include "daemon/store/pg/pg_rows.h"
 #include "daemon/store/pg/pg_store.h"
+#include "daemon/store/store_checks.h"
 
 namespace fnq {
 namespace {
@@ -133,16 +134,16 @@ Result<std::optional<Call>> insert_call(Connection& conn, const NewCall& nc,
   } else {
     p.add_null();
   }
-  p.add(to_json(c.request).dump());
+  p.add(to_json(c.request).dump()).add(c.pipeline).add(c.stage);
   FNQ_TRY_ASSIGN(
       PgResult res,
       conn.exec("INSERT INTO calls (id, function, state, attempt, max_retries, error, priority, "
                 "sync, key, input_from, needs, pending_needs, created_at, run_at, finished_at, "
                 "exec_timeout_ms, input_size, callback_url, callback_state, callback_next_at, "
-                "request) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-                "$15, $16, $17, $18::text, CASE WHEN $18::text IS NULL THEN NULL ELSE "
-                "'pending' END, $19, $20) ON CONFLICT (function, key) WHERE key IS NOT NULL "
-                "DO NOTHING RETURNING " FNQ_CALL_COLUMNS,
+                "request, pipeline, stage) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+                "$12, $13, $14, $15, $16, $17, $18::text, CASE WHEN $18::text IS NULL THEN NULL "
+                "ELSE 'pending' END, $19, $20, $21, $22) ON CONFLICT (function, key) WHERE key IS "
+                "NOT NULL DO NOTHING RETURNING " FNQ_CALL_COLUMNS,
                 p));
   FNQ_TRY_ASSIGN(std::vector<Call> inserted, pg::read_calls(res));
   if (inserted.empty()) {
@@ -219,6 +220,34 @@ Result<std::vector<SubmitResult>> PgStore::submit(std::vector<NewCall> calls) {
       });
 }
 
+Result<PipelineSubmitResult> PgStore::submit_pipeline(NewPipeline np) {
+  return write<PipelineSubmitResult>([&](Connection& conn) -> Result<PipelineSubmitResult> {
+    const Pipeline& p = np.pipeline;
+    // Waits for a concurrent insert of the same key to commit or roll back.
+    FNQ_TRY_ASSIGN(bool inserted, pg::insert_pipeline_row(conn, p));
+    if (!inserted) {
+      FNQ_TRY_ASSIGN(std::optional<Pipeline> existing, pg::pipeline_by_key(conn, *p.key));
+      if (!existing) {
+        return make_error(ErrorKind::conflict, "a pipeline with key '" + *p.key + "' exists");
+      }
+      FNQ_TRY_ASSIGN(std::vector<Call> calls, pg::load_pipeline_calls(conn, existing->id));
+      return PipelineSubmitResult{std::move(*existing), std::move(calls), true};
+    }
+    PipelineSubmitResult out{p, {}, false};
+    out.calls.reserve(np.calls.size());
+    std::optional<std::string> checked_function;
+    for (const NewCall& nc : np.calls) {
+      FNQ_TRY_ASSIGN(SubmitResult r, submit_one(conn, nc, &checked_function));
+      if (r.existing) {
+        return stage_key_taken(r.call, nc.call.stage.value_or(""));
+      }
+      out.calls.push_back(std::move(r.call));
+    }
+    FNQ_TRY(notify_work(conn));
+    return out;
+  });
+}
+
 Result<Call> PgStore::get_call(const std::string& id) {
   return read<Call>([&](Connection& conn) { return pg::load_call(conn, id); });
 }
@@ -283,9 +312,11 @@ Result<std::vector<Call>> PgStore::list_calls(const CallFilter& filter) {
       p.add_null();
     }
     p.add(filter.function).add(filter.before.value_or(k_after_ids)).add(limit);
+    p.add(filter.pipeline);
     FNQ_TRY_ASSIGN(PgResult res, conn.exec("SELECT " FNQ_CALL_COLUMNS " FROM calls "
                                            "WHERE ($1::text IS NULL OR state = $1::text) "
                                            "AND ($2::text IS NULL OR function = $2::text) "
+                                           "AND ($5::text IS NULL OR pipeline = $5::text) "
                                            "AND id < $3 ORDER BY id DESC LIMIT $4",
                                            p));
     return pg::read_calls(res);
