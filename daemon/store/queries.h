@@ -113,6 +113,16 @@ inline constexpr const char k_unfinished_of_function[] =
 
 inline constexpr const char k_count_in_state[] = "SELECT count(*) FROM calls WHERE state = ?1";
 
+// ---- the dashboard (counters kept by triggers: schema/002_dashboard.sql) ---
+
+inline constexpr const char k_call_counts[] =
+    "SELECT function, state, n FROM call_counts WHERE n > 0 ORDER BY function, state";
+inline constexpr const char k_finishes_since[] =
+    "SELECT minute, state, n FROM call_finishes WHERE minute >= ?1 ORDER BY minute, state";
+inline constexpr const char k_prune_finishes[] = "DELETE FROM call_finishes WHERE minute < ?1";
+inline constexpr const char k_dependents_of[] =
+    "SELECT call_id FROM call_dependents WHERE needs_id = ?1 ORDER BY call_id LIMIT ?2";
+
 struct NamedQuery {
   const char* name;
   const char* sql;
@@ -140,6 +150,10 @@ inline constexpr NamedQuery k_hot_queries[] = {
     {"next_callback", k_next_callback},
     {"unfinished_of_function", k_unfinished_of_function},
     {"count_in_state", k_count_in_state},
+    {"call_counts", k_call_counts},
+    {"finishes_since", k_finishes_since},
+    {"prune_finishes", k_prune_finishes},
+    {"dependents_of", k_dependents_of},
 };
 
 }  // namespace fnq::sql
