@@ -4,7 +4,7 @@
 # awaits it and prints the result.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-FNQ_WITH_PROMETHEUS=0 FNQ_WITH_POSTGRESQL=0 FNQ_WITH_FORMAT=0 bash scripts/install-deps.sh
+FNQ_WITH_PROMETHEUS=0 FNQ_WITH_POSTGRESQL=0 FNQ_WITH_FORMAT=0 FNQ_WITH_BROWSER=0 bash scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DFNQ_BUILD_TESTS=OFF >/dev/null
 cmake --build build --target fnq fnqd
 export FNQ_STATE_DIR
