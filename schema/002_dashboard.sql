@@ -4,6 +4,11 @@
 
 -- Calls per function and state, kept by every insert, state change and
 -- delete of a call. Rows whose count fell to 0 stay (they are few).
+-- Calls of one function in one state, newest first: the calls page with
+-- both filters (state=failed&function=resize) reads only what it shows,
+-- even when the function has no call in that state.
+CREATE INDEX calls_by_function_state ON calls (function, state, id);
+
 CREATE TABLE call_counts (
   function TEXT NOT NULL,
   state    TEXT NOT NULL,

@@ -16,24 +16,24 @@ std::string lower(std::string s) {
   return s;
 }
 
-bool matches(const Call& c, const CallFilter& filter) {
-  return (!filter.state || c.state == *filter.state) &&
-         (!filter.function || c.function == *filter.function) &&
-         (!filter.before || c.id < *filter.before);
-}
-
-Result<CallPage> by_id_prefix(ApiContext& ctx, const CallFilter& filter, const std::string& text) {
-  FNQ_TRY_ASSIGN(auto ids, ctx.store.find_ids(text, k_search_window));
-  CallPage page;
-  page.examined = static_cast<std::int64_t>(ids.size());
-  if (ids.empty()) {
-    return page;
+// Newest first from just above the prefix's range, through the filter's
+// index: one page of at most limit rows, ending where the IDs leave the range.
+Result<CallPage> by_id_prefix(ApiContext& ctx, CallFilter filter, const std::string& text) {
+  const std::string above = text + "~";  // '~' sorts after every hex digit and '-'
+  if (!filter.before || *filter.before > above) {
+    filter.before = above;
   }
-  FNQ_TRY_ASSIGN(auto calls, ctx.store.get_calls(ids));
-  for (auto it = calls.rbegin(); it != calls.rend(); ++it) {  // newest first
-    if (matches(*it, filter) && static_cast<int>(page.calls.size()) < filter.limit) {
-      page.calls.push_back(std::move(*it));
+  FNQ_TRY_ASSIGN(auto calls, ctx.store.list_calls(filter));
+  CallPage page;
+  page.examined = static_cast<std::int64_t>(calls.size());
+  for (auto& c : calls) {
+    if (c.id.compare(0, text.size(), text) != 0) {
+      return page;  // past the range: nothing older matches
     }
+    page.calls.push_back(std::move(c));
+  }
+  if (static_cast<int>(page.calls.size()) == filter.limit) {
+    page.next_before = page.calls.back().id;
   }
   return page;
 }

@@ -13,8 +13,9 @@ struct CallPage {
   std::int64_t examined = 0;               // calls read to make this page
 };
 
-// text of 8+ lowercase hex/hyphen characters: the calls whose ID starts
-// with it (a range on the primary key). Anything else: the newest calls
+// text of 8+ lowercase hex/hyphen characters: the newest calls matching
+// filter whose ID starts with it (a range of IDs, read through the filter's
+// index like any page). Anything else: the newest calls
 // matching filter whose error contains text (case-insensitive), reading at
 // most k_search_window calls newest first through the filter's index; a
 // page that stops at the window gives next_before so the search goes on.

@@ -43,9 +43,10 @@ inline constexpr const char k_find_ids[] =
     "SELECT id FROM calls WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT ?3";
 
 // list_calls: each shape walks one index backwards by id and stops after
-// the limit. With both filters, the state index serves the small unfinished
-// states and the function index the rest (a leading `+` keeps SQLite from
-// using the other index). Unused parameters are bound to NULL.
+// the limit. With both filters, calls_by_function_state (schema 002) holds
+// exactly the matching calls, so a function with none in that state costs
+// one lookup, not a walk over the function's or the state's calls.
+// Unused parameters are bound to NULL.
 inline constexpr const char k_list_all[] = "SELECT " FNQ_CALL_COLUMNS
                                            " FROM calls WHERE ?1 IS NULL AND ?2 IS NULL "
                                            "AND id < ?3 ORDER BY id DESC LIMIT ?4";
@@ -55,13 +56,9 @@ inline constexpr const char k_list_by_state[] = "SELECT " FNQ_CALL_COLUMNS
 inline constexpr const char k_list_by_function[] = "SELECT " FNQ_CALL_COLUMNS
                                                    " FROM calls WHERE ?1 IS NULL AND function = ?2 "
                                                    "AND id < ?3 ORDER BY id DESC LIMIT ?4";
-inline constexpr const char k_list_by_both_state_index[] =
+inline constexpr const char k_list_by_both[] =
     "SELECT " FNQ_CALL_COLUMNS
-    " FROM calls WHERE state = ?1 AND +function = ?2 "
-    "AND id < ?3 ORDER BY id DESC LIMIT ?4";
-inline constexpr const char k_list_by_both_function_index[] =
-    "SELECT " FNQ_CALL_COLUMNS
-    " FROM calls WHERE +state = ?1 AND function = ?2 "
+    " FROM calls INDEXED BY calls_by_function_state WHERE state = ?1 AND function = ?2 "
     "AND id < ?3 ORDER BY id DESC LIMIT ?4";
 
 // ---- scheduling -----------------------------------------------------------
@@ -137,8 +134,7 @@ inline constexpr NamedQuery k_hot_queries[] = {
     {"list_all", k_list_all},
     {"list_by_state", k_list_by_state},
     {"list_by_function", k_list_by_function},
-    {"list_by_both_state_index", k_list_by_both_state_index},
-    {"list_by_both_function_index", k_list_by_both_function_index},
+    {"list_by_both", k_list_by_both},
     {"promote_due", k_promote_due},
     {"next_due", k_next_due},
     {"claim", k_claim},

@@ -4,6 +4,11 @@
 -- different connections do not wait on each other's counter rows; readers
 -- add the shards up.
 
+-- Calls of one function in one state, newest first: the calls page with
+-- both filters (state=failed&function=resize) reads only what it shows,
+-- even when the function has no call in that state.
+CREATE INDEX calls_by_function_state ON calls (function, state, id);
+
 CREATE TABLE call_counts (
   function TEXT COLLATE "C" NOT NULL,
   state    TEXT NOT NULL,
