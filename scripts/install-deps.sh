@@ -12,6 +12,9 @@ packages=(build-essential cmake ninja-build pkg-config ccache
 # PostgreSQL (cluster mode): libpq to build it, the server for its tests
 # (each test run starts a private server; the system one is never used).
 [ "${FNQ_WITH_POSTGRESQL:-1}" = 1 ] && packages+=(libpq-dev postgresql)
+# The dashboard's browser tests (tests/browser/): a headless Chromium driven
+# through chromedriver by Python's Selenium.
+[ "${FNQ_WITH_BROWSER:-1}" = 1 ] && packages+=(chromium chromium-driver python3-selenium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

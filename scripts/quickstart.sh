@@ -21,7 +21,7 @@ quietly() {
 }
 
 step "installing the build dependencies (Debian packages)"
-quietly env FNQ_WITH_PROMETHEUS=0 FNQ_WITH_POSTGRESQL=0 FNQ_WITH_FORMAT=0 bash scripts/install-deps.sh
+quietly env FNQ_WITH_PROMETHEUS=0 FNQ_WITH_POSTGRESQL=0 FNQ_WITH_FORMAT=0 FNQ_WITH_BROWSER=0 bash scripts/install-deps.sh
 step "building fnq and fnqd (Release)"
 quietly cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DFNQ_BUILD_TESTS=OFF
 quietly cmake --build build --target fnq fnqd

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up, checks the sources' layout (.clang-format), builds fnq under
 # AddressSanitizer + UndefinedBehaviorSanitizer with warnings as errors, runs
-# every unit and integration test and replays the fuzz corpora; then runs the
+# every unit and integration test, the dashboard's browser test (headless
+# Chromium; screenshots in build-asan/ui-screenshots or $FNQ_UI_SCREENSHOTS)
+# and replays the fuzz corpora; then runs the
 # threaded tests again under ThreadSanitizer, and fuzzes each target briefly
 # where clang and libFuzzer are installed; last, builds, installs, upgrades
 # and purges the Debian package (as root; tests/package/test.sh).
@@ -31,7 +33,8 @@ if [ "${FNQ_TSAN:-1}" = 1 ]; then
   cmake --build "$tsan" --target "${targets[@]}"
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp}
   # The binaries not built above appear as *_NOT_BUILT tests; skip them.
-  ctest --test-dir "$tsan" --output-on-failure -j "$(nproc)" -E '_NOT_BUILT' -LE fuzz
+  # The browser test drives fnqd through Chromium; it ran in the first build.
+  ctest --test-dir "$tsan" --output-on-failure -j "$(nproc)" -E '_NOT_BUILT' -LE 'fuzz|browser'
 fi
 
 # Then each fuzz target for a bounded time (FNQ_FUZZ_SECONDS per target,

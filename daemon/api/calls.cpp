@@ -4,6 +4,7 @@
 #include "common/encoding.h"
 #include "common/json_fields.h"
 #include "common/timeutil.h"
+#include "daemon/api/call_search.h"
 #include "daemon/api/context.h"
 #include "daemon/callbacks.h"
 #include "daemon/log.h"
@@ -104,8 +105,10 @@ Status get_call(ApiContext& ctx, const httplib::Request& req, httplib::Response&
 
 Status get_blob(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   FNQ_TRY_ASSIGN(auto id, resolve_call_id(ctx.store, req.matches[1]));
-  bool output = req.matches[2] == "output";
-  FNQ_TRY_ASSIGN(auto bytes, output ? ctx.store.get_output(id) : ctx.store.get_stderr(id));
+  std::string kind = req.matches[2];
+  FNQ_TRY_ASSIGN(auto bytes, kind == "output"   ? ctx.store.get_output(id)
+                             : kind == "stderr" ? ctx.store.get_stderr(id)
+                                                : ctx.store.get_input(id));
   res.status = 200;
   res.set_header("X-Call-Id", id);
   res.set_content(bytes, "application/octet-stream");
@@ -219,6 +222,18 @@ Status list_calls(ApiContext& ctx, const httplib::Request& req, httplib::Respons
       return make_error(ErrorKind::invalid_input, "limit: expected 1 to 1000");
     }
   }
+  if (req.has_param("text") && !req.get_param_value("text").empty()) {
+    FNQ_TRY_ASSIGN(auto page, search_calls(ctx, filter, req.get_param_value("text")));
+    json found = json::array();
+    for (const auto& c : page.calls) {
+      found.push_back(to_json(c));
+    }
+    write_json(res, 200,
+               json{{"calls", found},
+                    {"next_before", page.next_before ? json(*page.next_before) : json(nullptr)},
+                    {"examined", page.examined}});
+    return {};
+  }
   FNQ_TRY_ASSIGN(auto calls, ctx.store.list_calls(filter));
   json list = json::array();
   for (const auto& c : calls) {
@@ -276,7 +291,7 @@ void register_call_routes(httplib::Server& s, ApiContext& ctx) {
   add_route(s, ctx, "POST", "/v1/calls", "/v1/calls", post_calls);
   add_route(s, ctx, "GET", "/v1/calls", "/v1/calls", list_calls);
   add_route(s, ctx, "GET", "/v1/calls/" + id, "/v1/calls/{id}", get_call);
-  add_route(s, ctx, "GET", "/v1/calls/" + id + "/(output|stderr)", "/v1/calls/{id}/output",
+  add_route(s, ctx, "GET", "/v1/calls/" + id + "/(output|stderr|input)", "/v1/calls/{id}/output",
             get_blob);
   add_route(s, ctx, "POST", "/v1/calls/" + id + "/cancel", "/v1/calls/{id}/cancel", post_cancel);
   add_route(s, ctx, "POST", "/v1/calls/" + id + "/retry", "/v1/calls/{id}/retry", post_retry);

@@ -11,6 +11,7 @@
 
 #include "common/model.h"
 #include "common/result.h"
+#include "daemon/api/ui_sessions.h"
 #include "daemon/config.h"
 #include "daemon/functions.h"
 #include "daemon/metrics.h"
@@ -38,6 +39,7 @@ struct ApiContext {
   std::atomic<bool> shutting_down{false};
   std::atomic<int> long_polls{0};  // requests waiting for calls now
   int max_long_polls = 1;          // set by ApiServer from the thread pool
+  UiSessions ui_sessions{};        // the dashboard's sign-ins (daemon/api/ui.cpp)
 };
 
 // A handler returns an error instead of writing one; the router turns it into

@@ -140,6 +140,12 @@ bool is_pseudo_header(const std::string& name) {
 RequestHead parse_request_head(std::string_view block) {
   RequestHead head;
   auto eol = block.find('\n');  // past the request line, which httplib checks
+  std::string_view request_line = block.substr(0, eol);
+  auto sp = request_line.find(' ');
+  if (sp != std::string_view::npos) {
+    auto target = request_line.substr(sp + 1);
+    head.target = std::string(target.substr(0, target.find(' ')));
+  }
   while (eol != std::string_view::npos && !head.refusal) {
     block.remove_prefix(eol + 1);
     eol = block.find('\n');

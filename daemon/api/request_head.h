@@ -20,6 +20,7 @@ struct HeadRefusal {
 };
 
 struct RequestHead {
+  std::string target;        // the request line's target, as sent ("/v1/calls?x=1")
   httplib::Headers headers;  // values as sent, empty ones included
   std::optional<HeadRefusal> refusal;
 };

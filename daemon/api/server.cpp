@@ -13,9 +13,11 @@
 #include "common/fd.h"
 #include "common/ids.h"
 #include "common/json_fields.h"
+#include "common/timeutil.h"
 #include "daemon/api/http_server.h"
 #include "daemon/api/json_guard.h"
 #include "daemon/api/request_head.h"
+#include "daemon/api/ui.h"
 #include "daemon/log.h"
 #include "fnq/version.h"
 
@@ -83,30 +85,79 @@ void set_route(const std::string& route) {
   }
 }
 
-// Takes time that depends only on the expected token's length.
-bool constant_time_equal(const std::string& given, const std::string& expected) {
-  unsigned char diff = given.size() == expected.size() ? 0 : 1;
-  for (std::size_t i = 0; i < expected.size(); ++i) {
-    unsigned char g = i < given.size() ? static_cast<unsigned char>(given[i]) : 0;
-    diff |= static_cast<unsigned char>(g ^ static_cast<unsigned char>(expected[i]));
-  }
-  return diff == 0;
-}
-
 bool bearer_matches(const ApiContext& ctx, const std::string& auth) {
   const std::string prefix = "Bearer ";
   return auth.size() > prefix.size() && auth.compare(0, prefix.size(), prefix) == 0 &&
          constant_time_equal(auth.substr(prefix.size()), ctx.token);
 }
 
+bool has_bearer_token(ApiContext& ctx, const httplib::Request& req) {
+  return bearer_matches(ctx, req.get_header_value("Authorization"));
+}
+
+// The bearer token, else the dashboard's session cookie (with its CSRF
+// value on state-changing requests). Checked here, before any handler runs,
+// so the cookie is never seen by what stores or logs request headers.
+// Returns the refusal's status, or 0.
+int refuse_unauthorized(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  if (ctx.token.empty() || is_ui_path(req.path) || has_bearer_token(ctx, req)) {
+    return 0;
+  }
+  UiAuth ui = req.has_header("Authorization") ? UiAuth::absent : check_ui_session(ctx, req);
+  switch (ui) {
+    case UiAuth::signed_in: return 0;
+    case UiAuth::no_csrf:
+      write_error(res, 403,
+                  std::string("missing or wrong CSRF value (send the session's ") + k_csrf_header +
+                      " header; reload the dashboard)");
+      return 403;
+    case UiAuth::unknown:
+      write_error(res, 401, "unknown or expired dashboard session (sign in again)");
+      return 401;
+    case UiAuth::absent: break;
+  }
+  write_error(res, 401,
+              req.has_header("Authorization")
+                  ? "wrong bearer token"
+                  : "missing bearer token (send Authorization: Bearer <token>)");
+  return 401;
+}
+
+// The head of a request carries a live dashboard session cookie.
+bool has_ui_session(ApiContext& ctx, const RequestHead& head) {
+  httplib::Request req;
+  req.headers = head.headers;
+  std::string id = cookie_value(req, k_ui_cookie);
+  return !id.empty() && ctx.ui_sessions.find(id, now_ms()).has_value();
+}
+
+// The dashboard's sign-in takes the token in a small body; a client that
+// has not signed in may not make fnqd hold a larger one.
+constexpr std::int64_t k_max_unauthenticated_body = 4096;
+
 // A request refused for its token is answered before its body: the
-// connection layer does not wait for the body.
-bool refused_for_token(const ApiContext& ctx, const RequestHead& head) {
+// connection layer does not wait for the body, so a client without a token
+// or a session makes fnqd hold at most its head. pre_route decides the rest
+// once the request is whole.
+bool refused_for_token(ApiContext& ctx, const RequestHead& head) {
   if (ctx.token.empty()) {
     return false;
   }
   auto it = head.headers.find("Authorization");
-  return !bearer_matches(ctx, it == head.headers.end() ? std::string() : it->second);
+  if (it != head.headers.end()) {
+    return !bearer_matches(ctx, it->second);
+  }
+  if (has_ui_session(ctx, head)) {
+    return false;
+  }
+  if (is_ui_path(head.target.substr(0, head.target.find('?')))) {
+    auto length = head.headers.find("Content-Length");
+    bool small = length == head.headers.end() ||
+                 (length->second.size() <= 6 &&
+                  std::stoll("0" + length->second) <= k_max_unauthenticated_body);
+    return head.headers.count("Transfer-Encoding") > 0 || !small;
+  }
+  return true;
 }
 
 // Runs after the headers, before any of the body is read.
@@ -127,18 +178,12 @@ httplib::Server::HandlerResponse pre_route(ApiContext& ctx, const httplib::Reque
   if (req.path == "/healthz") {
     return R::Unhandled;
   }
-  if (!ctx.token.empty()) {
-    std::string auth = req.get_header_value("Authorization");
-    if (!bearer_matches(ctx, auth)) {
-      set_route("auth");
-      write_error(res, 401,
-                  auth.empty() ? "missing bearer token (send Authorization: Bearer <token>)"
-                               : "wrong bearer token");
-      if (has_body(req)) {
-        close_after_answer();
-      }
-      return R::Handled;
+  if (refuse_unauthorized(ctx, req, res) != 0) {
+    set_route("auth");
+    if (has_body(req)) {
+      close_after_answer();
     }
+    return R::Handled;
   }
   // Refuse a declared oversized body before reading any of it.
   if (req.has_header("Content-Length") && content_length(req) > ctx.config.max_body) {
@@ -429,6 +474,8 @@ ApiServer::ApiServer(ApiContext& ctx) : m_ctx(ctx) {
   register_function_routes(s, ctx);
   register_openfaas_routes(s, ctx);
   register_pipeline_routes(s, ctx);
+  register_stats_routes(s, ctx);
+  register_ui_routes(s, ctx);
   add_unmatched_body_routes(s);
 }
 

@@ -116,8 +116,8 @@ Status read_dependencies(ApiContext& ctx, const json& body, Call* c) {
 
 bool is_private_header(const std::string& name) {
   // Credentials and httplib's own pseudo-headers never reach the function.
-  for (const char* h : {"Authorization", "Proxy-Authorization", "Cookie", "REMOTE_ADDR",
-                        "REMOTE_PORT", "LOCAL_ADDR", "LOCAL_PORT"}) {
+  for (const char* h : {"Authorization", "Proxy-Authorization", "Cookie", "X-Fnq-Csrf",
+                        "REMOTE_ADDR", "REMOTE_PORT", "LOCAL_ADDR", "LOCAL_PORT"}) {
     if (strcasecmp(name.c_str(), h) == 0) {
       return true;
     }

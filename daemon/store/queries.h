@@ -43,9 +43,10 @@ inline constexpr const char k_find_ids[] =
     "SELECT id FROM calls WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT ?3";
 
 // list_calls: each shape walks one index backwards by id and stops after
-// the limit. With both filters, the state index serves the small unfinished
-// states and the function index the rest (a leading `+` keeps SQLite from
-// using the other index). Unused parameters are bound to NULL.
+// the limit. With both filters, calls_by_function_state (schema 002) holds
+// exactly the matching calls, so a function with none in that state costs
+// one lookup, not a walk over the function's or the state's calls.
+// Unused parameters are bound to NULL.
 inline constexpr const char k_list_all[] = "SELECT " FNQ_CALL_COLUMNS
                                            " FROM calls WHERE ?1 IS NULL AND ?2 IS NULL "
                                            "AND id < ?3 ORDER BY id DESC LIMIT ?4";
@@ -55,13 +56,9 @@ inline constexpr const char k_list_by_state[] = "SELECT " FNQ_CALL_COLUMNS
 inline constexpr const char k_list_by_function[] = "SELECT " FNQ_CALL_COLUMNS
                                                    " FROM calls WHERE ?1 IS NULL AND function = ?2 "
                                                    "AND id < ?3 ORDER BY id DESC LIMIT ?4";
-inline constexpr const char k_list_by_both_state_index[] =
+inline constexpr const char k_list_by_both[] =
     "SELECT " FNQ_CALL_COLUMNS
-    " FROM calls WHERE state = ?1 AND +function = ?2 "
-    "AND id < ?3 ORDER BY id DESC LIMIT ?4";
-inline constexpr const char k_list_by_both_function_index[] =
-    "SELECT " FNQ_CALL_COLUMNS
-    " FROM calls WHERE +state = ?1 AND function = ?2 "
+    " FROM calls INDEXED BY calls_by_function_state WHERE state = ?1 AND function = ?2 "
     "AND id < ?3 ORDER BY id DESC LIMIT ?4";
 // The calls of one pipeline (?5), with the other filters as they are given.
 inline constexpr const char k_list_by_pipeline[] =
@@ -135,6 +132,16 @@ inline constexpr const char k_unfinished_of_function[] =
 
 inline constexpr const char k_count_in_state[] = "SELECT count(*) FROM calls WHERE state = ?1";
 
+// ---- the dashboard (counters kept by triggers: schema/003_dashboard.sql) ---
+
+inline constexpr const char k_call_counts[] =
+    "SELECT function, state, n FROM call_counts WHERE n > 0 ORDER BY function, state";
+inline constexpr const char k_finishes_since[] =
+    "SELECT minute, state, n FROM call_finishes WHERE minute >= ?1 ORDER BY minute, state";
+inline constexpr const char k_prune_finishes[] = "DELETE FROM call_finishes WHERE minute < ?1";
+inline constexpr const char k_dependents_of[] =
+    "SELECT call_id FROM call_dependents WHERE needs_id = ?1 ORDER BY call_id LIMIT ?2";
+
 struct NamedQuery {
   const char* name;
   const char* sql;
@@ -149,8 +156,7 @@ inline constexpr NamedQuery k_hot_queries[] = {
     {"list_all", k_list_all},
     {"list_by_state", k_list_by_state},
     {"list_by_function", k_list_by_function},
-    {"list_by_both_state_index", k_list_by_both_state_index},
-    {"list_by_both_function_index", k_list_by_both_function_index},
+    {"list_by_both", k_list_by_both},
     {"list_by_pipeline", k_list_by_pipeline},
     {"pipeline_calls", k_pipeline_calls},
     {"pipeline_counts", k_pipeline_counts},
@@ -165,6 +171,10 @@ inline constexpr NamedQuery k_hot_queries[] = {
     {"next_callback", k_next_callback},
     {"unfinished_of_function", k_unfinished_of_function},
     {"count_in_state", k_count_in_state},
+    {"call_counts", k_call_counts},
+    {"finishes_since", k_finishes_since},
+    {"prune_finishes", k_prune_finishes},
+    {"dependents_of", k_dependents_of},
 };
 
 }  // namespace fnq::sql

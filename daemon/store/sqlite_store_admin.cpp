@@ -117,6 +117,7 @@ Result<int> SqliteStore::prune(std::int64_t before, int batch) {
       q.bind(1, before);
       FNQ_TRY(q.run());
     }
+    FNQ_TRY(db.query(sql::k_prune_finishes).bind(1, before / 60000).run());
     return static_cast<int>(ids.size());
   });
 }
@@ -162,12 +163,10 @@ Status SqliteStore::record_callback(const std::string& id, const std::string& st
 }
 
 Result<StoreStats> SqliteStore::stats() {
-  // Reads every call row: a full scan, about a second per million calls
-  // stored (measured, release build). Meant for /metrics scrapes, not for
-  // hot paths; a counters table kept by every transition would cost each
-  // write instead.
+  // From call_counts, kept by triggers (schema/003_dashboard.sql): a count
+  // over the calls table read every row, about a second per million calls.
   return read([&](Database& db) -> Result<StoreStats> {
-    Query q = db.query("SELECT function, state, count(*) FROM calls GROUP BY function, state");
+    Query q = db.query(sql::k_call_counts);
     StoreStats out;
     FNQ_TRY(q.each([&](const Query& row) {
       if (auto state = parse_call_state(row.text(1))) {

@@ -319,8 +319,7 @@ Result<std::vector<Call>> SqliteStore::list_calls(const CallFilter& filter) {
   if (filter.pipeline) {
     statement = sql::k_list_by_pipeline;
   } else if (filter.state && filter.function) {
-    statement = is_terminal(*filter.state) ? sql::k_list_by_both_function_index
-                                           : sql::k_list_by_both_state_index;
+    statement = sql::k_list_by_both;
   } else if (filter.state) {
     statement = sql::k_list_by_state;
   } else if (filter.function) {

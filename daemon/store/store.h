@@ -109,8 +109,16 @@ struct CallbackJob {
 };
 
 struct StoreStats {
-  // (function, state) -> count
+  // (function, state) -> count, by function then state; no zero counts.
   std::vector<std::tuple<std::string, CallState, std::int64_t>> counts;
+};
+
+// Calls that became terminal in one minute, in one state (a retried call
+// counts each time it ends).
+struct MinuteCount {
+  std::int64_t minute = 0;  // the minute's start, ms since the epoch
+  CallState state = CallState::succeeded;
+  std::int64_t count = 0;
 };
 
 class Store {
@@ -220,7 +228,16 @@ class Store {
   // the next start, the disk being nearly full).
   virtual Status close() { return {}; }
 
+  // From counters the store keeps with every change of a call (no scan).
   virtual Result<StoreStats> stats() = 0;
+  // Per minute since `since` (ms), oldest first; from kept counters too.
+  // Counters of minutes older than what prune deletes are deleted with it.
+  virtual Result<std::vector<MinuteCount>> finishes_since(std::int64_t since) = 0;
+  // Calls that list `id` in their needs, ascending, at most limit (the edges
+  // are kept while the dependent call exists, whatever its state).
+  virtual Result<std::vector<std::string>> dependents_of(const std::string& id, int limit) = 0;
+  // Bytes the database takes (SQLite: its pages; PostgreSQL: the database).
+  virtual Result<std::uint64_t> size_bytes() = 0;
   // Non-terminal calls per function currently running (for concurrency after restart).
   virtual Result<std::int64_t> count_in_state(CallState state) = 0;
   // Whether the store can be reached now (/healthz). A local file always can.

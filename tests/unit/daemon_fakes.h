@@ -428,6 +428,18 @@ class FaultyStore final : public Store {
     FNQ_FAULT("stats");
     return m_real->stats();
   }
+  Result<std::vector<MinuteCount>> finishes_since(std::int64_t since) override {
+    FNQ_FAULT("finishes_since");
+    return m_real->finishes_since(since);
+  }
+  Result<std::vector<std::string>> dependents_of(const std::string& id, int limit) override {
+    FNQ_FAULT("dependents_of");
+    return m_real->dependents_of(id, limit);
+  }
+  Result<std::uint64_t> size_bytes() override {
+    FNQ_FAULT("size_bytes");
+    return m_real->size_bytes();
+  }
   Result<std::int64_t> count_in_state(CallState state) override {
     FNQ_FAULT("count_in_state");
     return m_real->count_in_state(state);

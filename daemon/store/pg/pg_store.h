@@ -78,6 +78,9 @@ class PgStore final : public ClusterStore {
                          std::optional<int> last_status, std::int64_t next_at) override;
 
   Result<StoreStats> stats() override;
+  Result<std::vector<MinuteCount>> finishes_since(std::int64_t since) override;
+  Result<std::vector<std::string>> dependents_of(const std::string& id, int limit) override;
+  Result<std::uint64_t> size_bytes() override;
   Result<std::int64_t> count_in_state(CallState state) override;
   Status ping() override;
 

@@ -107,6 +107,8 @@ Result<int> PgStore::prune(std::int64_t before, int batch) {
                        "(SELECT 1 FROM calls WHERE pipeline = pipelines.id)",
                        Params().add(before)));
     }
+    FNQ_TRY(
+        conn.command("DELETE FROM call_finishes WHERE minute < $1", Params().add(before / 60000)));
     return res.rows();
   });
 }
@@ -174,7 +176,8 @@ Result<StoreStats> PgStore::stats() {
   return read<StoreStats>([&](Connection& conn) -> Result<StoreStats> {
     FNQ_TRY_ASSIGN(
         PgResult res,
-        conn.exec("SELECT function, state, count(*) FROM calls GROUP BY function, state"));
+        conn.exec("SELECT function, state, sum(n) FROM call_counts GROUP BY function, state "
+                  "HAVING sum(n) > 0 ORDER BY function, state"));
     StoreStats out;
     for (int r = 0; r < res.rows(); ++r) {
       if (auto state = parse_call_state(res.text(r, 1))) {
