@@ -17,7 +17,7 @@
 //   whose request's body was left unread, and at most max_connections open
 //   connections (the least recently active one not being served is closed
 //   to make room).
-// See ARCHITECTURE.md, "HTTP limits".
+// See docs/internals.md, "HTTP limits".
 #include <atomic>
 #include <chrono>
 #include <cstddef>

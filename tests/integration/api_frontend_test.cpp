@@ -1,6 +1,6 @@
 // The event-loop front end (daemon/api/http_loop.*): clients that are idle,
 // slow, hostile or gone cost no thread; pipelined requests are answered in
-// order; shutdown answers what was read (ARCHITECTURE.md, "HTTP limits").
+// order; shutdown answers what was read (docs/internals.md, "HTTP limits").
 #include <signal.h>
 #include <sys/resource.h>
 
