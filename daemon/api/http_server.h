@@ -14,7 +14,7 @@
 //   unread (413 before the body, unknown route), with a short lingering
 //   close so the client still reads the answer instead of a reset;
 // - no idle keep-alive once the thread pool is nearly full.
-// See ARCHITECTURE.md, "HTTP limits".
+// See docs/internals.md, "HTTP limits".
 #include <atomic>
 #include <chrono>
 #include <cstddef>

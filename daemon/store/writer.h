@@ -19,7 +19,7 @@
 // next durable commit's fsync covers it (the WAL is appended in order). A
 // process crash loses nothing either way; a power cut may lose deferred
 // commits. Used for what the daemon can lose and redo: claims and promotions
-// (see ARCHITECTURE.md, "Crash safety").
+// (see docs/internals.md, "Crash safety and stopping").
 #include <condition_variable>
 #include <deque>
 #include <functional>

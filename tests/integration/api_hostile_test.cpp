@@ -1,7 +1,7 @@
 // Hostile input at the HTTP layer: bodies built to take memory, header
 // values that httplib would percent-decode, framing that could smuggle a
 // request, credentials passed on, unbounded waits and answers, idle sockets
-// (ARCHITECTURE.md, "HTTP limits").
+// (docs/internals.md, "HTTP limits").
 #include <fstream>
 #include <future>
 #include <sstream>
