@@ -237,7 +237,9 @@ CLI::App* add_pipeline_command(CLI::App& app) {
   cmd->footer(
       "A pipeline is a set of named stages, each a call, submitted at once: checked whole\n"
       "(functions, stage names, needs, cycles) and stored in one transaction, or refused.\n"
-      "The file format: fnq-pipeline(5).");
+      "The file format: fnq-pipeline(5).\n\n"
+      "Example:\n"
+      "  fnq pipeline run etl.yaml --set day=2026-11-30 > report.txt");
   return cmd;
 }
 

@@ -19,15 +19,36 @@ void expect_call(const json& call, const std::string& function) {
 
 // The commands each test below covers; a command fnq gains must be added.
 const std::set<std::vector<std::string>> k_covered = {
-    {"submit"},    {"invoke"},      {"status"},   {"await"},      {"output"},   {"logs"},
-    {"cancel"},    {"retry"},       {"list"},     {"prune"},      {"ping"},     {"fn"},
-    {"fn", "add"}, {"fn", "apply"}, {"fn", "ls"}, {"fn", "show"}, {"fn", "rm"},
+    {"submit"},
+    {"invoke"},
+    {"status"},
+    {"await"},
+    {"output"},
+    {"logs"},
+    {"cancel"},
+    {"retry"},
+    {"list"},
+    {"prune"},
+    {"ping"},
+    {"fn"},
+    {"fn", "add"},
+    {"fn", "apply"},
+    {"fn", "ls"},
+    {"fn", "show"},
+    {"fn", "rm"},
+    {"pipeline"},
+    {"pipeline", "submit"},
+    {"pipeline", "run"},
+    {"pipeline", "status"},
+    {"pipeline", "cancel"},
+    {"pipeline", "ls"},
 };
 
 TEST(CliJsonCoverage, EveryCommandTakesJsonAndIsCoveredHere) {
   for (const auto& [path, help] : fnq_command_helps()) {
     EXPECT_EQ(k_covered.count(path), 1u) << "no --json test for fnq " << path.back();
-    if (path != std::vector<std::string>{"fn"}) {  // the group itself does nothing
+    // The groups themselves do nothing.
+    if (path != std::vector<std::string>{"fn"} && path != std::vector<std::string>{"pipeline"}) {
       EXPECT_NE(std::find(help.flags.begin(), help.flags.end(), "--json"), help.flags.end())
           << "fnq " << path.back() << " --help lists no --json";
     }
@@ -156,6 +177,43 @@ TEST_F(CliJson, FunctionCommands) {
   json removed = json_of({"fn", "rm", "a", "--force", "--json"});
   EXPECT_EQ(removed["deleted"], "a");
   EXPECT_EQ(removed["cancelled"], json::array({parked}));
+}
+
+TEST_F(CliJson, PipelineCommands) {
+  add_function("upper", {"tr", "a-z", "A-Z"});
+  add_function("parked", {"cat"});
+  std::string path = (std::filesystem::path(state_dir()) / "p.yaml").string();
+  {
+    std::ofstream f(path);
+    f << "stages:\n"
+         "  - {id: a, function: upper, data: abc}\n"
+         "  - {id: b, function: upper, input_from: a}\n";
+  }
+  json submitted = json_of({"pipeline", "submit", path, "--json"});
+  std::string id = submitted.value("id", "");
+  ASSERT_FALSE(id.empty()) << submitted;
+  ASSERT_TRUE(submitted["stages"].contains("a") && submitted["stages"].contains("b")) << submitted;
+
+  json run = json_of({"pipeline", "run", path, "--json"});
+  EXPECT_EQ(run["state"], "succeeded") << run;
+
+  json status = json_of({"pipeline", "status", id, "--json"});
+  EXPECT_EQ(status["id"], id) << status;
+  ASSERT_TRUE(status.contains("stages")) << status;
+
+  json listed = json_of({"pipeline", "ls", "--json"});
+  ASSERT_EQ(listed["pipelines"].size(), 2u) << listed;
+  EXPECT_TRUE(listed.contains("next_before")) << listed;
+
+  std::string parked = (std::filesystem::path(state_dir()) / "q.yaml").string();
+  {
+    std::ofstream f(parked);
+    f << "stages:\n  - {id: later, function: parked, delay: 1h}\n";
+  }
+  std::string parked_id = json_of({"pipeline", "submit", parked, "--json"}).value("id", "");
+  json cancelled = json_of({"pipeline", "cancel", parked_id, "--json"});
+  EXPECT_EQ(cancelled["results"]["later"], "cancelled") << cancelled;
+  EXPECT_EQ(cancelled["pipeline"]["state"], "cancelled") << cancelled;
 }
 
 TEST_F(CliJson, PruneAndPing) {
