@@ -59,7 +59,9 @@ as_client() {
 }
 
 # Starts fnqd as fnqd.service does: its User=, Environment= and ExecStart=
-# lines, its UMask, under runuser; on a free port (the conffile sets none).
+# lines, its UMask, under setpriv (which execs, so $! is fnqd itself and its
+# exit status is fnqd's; runuser would stay as a parent and die of the
+# signal it forwards); on a free port (the conffile sets none).
 start_fnqd() {
   local unit=$1 exec_start envs=()
   exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
@@ -67,7 +69,8 @@ start_fnqd() {
   mapfile -t envs < <(sed -n 's/^Environment=//p' "$unit")
   rm -f /var/lib/fnq/fnqd.json
   # shellcheck disable=SC2086  # ExecStart is split into words as systemd does
-  (umask 0027 && exec runuser -u fnq -- env "${envs[@]}" FNQ_LISTEN=127.0.0.1:0 $exec_start) \
+  (umask 0027 && exec setpriv --reuid fnq --regid fnq --init-groups --reset-env \
+    env "${envs[@]}" FNQ_LISTEN=127.0.0.1:0 $exec_start) \
     2>>"$work/fnqd.log" &
   fnqd_pid=$!
   for _ in $(seq 300); do
@@ -122,7 +125,9 @@ for f in /usr/share/man/man1/fnq.1.gz /usr/share/man/man5/fnq-function.5.gz \
   /etc/fnq/fnqd.conf; do
   expect_mode "$f" 644 root:root
 done
-system_unit=/lib/systemd/system/fnqd.service
+# /lib/systemd/system on bookworm's debhelper, /usr/lib/systemd/system on later ones.
+system_unit=$(dpkg -L fnq | grep -m1 '/systemd/system/fnqd\.service$') ||
+  fail "the package installs no system unit fnqd.service"
 expect_mode "$system_unit" 644 root:root
 grep -qx 'ExecStart=/usr/sbin/fnqd' /usr/lib/systemd/user/fnqd.service ||
   fail "the user unit does not start /usr/sbin/fnqd"
