@@ -192,6 +192,8 @@ function route() {
   if (parts.length === 0) { page = overviewPage(); nav = 'overview'; }
   else if (parts[0] === 'calls' && parts.length === 1) { page = callsPage(url.searchParams); nav = 'calls'; }
   else if (parts[0] === 'calls' && parts.length === 2) { page = callPage(parts[1]); nav = 'calls'; }
+  else if (parts[0] === 'pipelines' && parts.length === 1) { page = pipelinesPage(url.searchParams); nav = 'pipelines'; }
+  else if (parts[0] === 'pipelines' && parts.length === 2) { page = pipelinePage(parts[1]); nav = 'pipelines'; }
   else if (parts[0] === 'functions' && parts.length === 1) { page = functionsPage(); nav = 'functions'; }
   else if (parts[0] === 'functions' && parts.length === 2) { page = functionPage(parts[1]); nav = 'functions'; }
   else page = notFoundPage();
@@ -483,6 +485,46 @@ function blobPanel(title, kind, id) {
   return {root: h('section', {class: 'panel'}, details), refresh};
 }
 
+// How an attempt ended, in a few words: "exit 3", "signal 9", or its state.
+function attemptEnd(a) {
+  const how = [a.state.replace('_', ' ')];
+  if (a.exit_code !== null && a.exit_code !== undefined) how.push(`exit ${a.exit_code}`);
+  if (a.signal !== null && a.signal !== undefined) how.push(`signal ${a.signal}`);
+  return how.join(', ');
+}
+
+// The call's life: created, each earlier attempt (calls stored before fnqd
+// kept them only count them), the current attempt, and its end.
+function timelineItems(c) {
+  const ev = (label, iso, extra, attrs) => h('li', attrs || {}, h('strong', {}, label), extra ? ` ${extra}` : '', h('time', {datetime: iso}, fmtTime(iso)));
+  const earlier = c.attempts || [];
+  const kept = new Set(earlier.map((a) => a.attempt));
+  const lastKept = earlier.length ? earlier[earlier.length - 1].attempt : 0;
+  let unknown = 0;
+  for (let n = 1; n < c.attempt; n++) if (!kept.has(n)) unknown++;
+  const items = [ev('Created', c.created_at)];
+  if (unknown) items.push(h('li', {}, h('strong', {}, `${unknown} earlier attempt${unknown > 1 ? 's' : ''}`), h('time', {}, 'their times are not kept')));
+  for (const a of earlier) {
+    const ran = a.started_at && a.finished_at ? ` after ${fmtDuration(Date.parse(a.finished_at) - Date.parse(a.started_at))}` : '';
+    items.push(h('li', {class: 'attempt', 'data-attempt': a.attempt, 'data-attempt-state': a.state},
+      h('strong', {}, `Attempt ${a.attempt}: ${attemptEnd(a)}`), ran,
+      a.error ? h('span', {class: 'attempt-error'}, a.error) : null,
+      h('time', {datetime: a.started_at || ''}, `${fmtTime(a.started_at)} → ${fmtTime(a.finished_at)}`)));
+  }
+  const current = c.started_at && !kept.has(c.attempt);
+  if (!current && lastKept && lastKept === c.attempt) {
+    if (!c.finished_at) items.push(ev(`Attempt ${c.attempt + 1} due`, c.run_at));
+  } else if (!c.started_at && c.run_at !== c.created_at) {
+    items.push(ev('Runs at', c.run_at));
+  }
+  if (current) {
+    items.push(ev(`Attempt ${c.attempt} started`, c.started_at, c.finished_at ? '' : `(running ${fmtDuration(runTime(c))})`,
+      {class: 'attempt current', 'data-attempt': c.attempt}));
+  }
+  if (c.finished_at) items.push(ev(`Finished: ${c.state.replace('_', ' ')}`, c.finished_at, c.duration_ms !== null ? `after ${fmtDuration(c.duration_ms)}` : ''));
+  return items;
+}
+
 function callPage(id) {
   const heading = h('h1', {}, 'Call ', h('span', {class: 'mono'}, id));
   const stateBox = h('div', {id: 'call-state'});
@@ -523,8 +565,10 @@ function callPage(id) {
     const c = await api(`/v1/calls/${encodeURIComponent(id)}`);
     fullId = c.id;
     const deps = await api(`/v1/calls/${encodeURIComponent(c.id)}/dependents`);
-    update(stateBox, JSON.stringify([c.state, c.error]), h('p', {}, badge(c.state), ' ',
-      link(`/ui/functions/${encodeURIComponent(c.function)}`, c.function), c.error ? h('span', {class: 'err'}, ` · ${c.error}`) : null));
+    update(stateBox, JSON.stringify([c.state, c.error, c.pipeline, c.stage]), h('p', {}, badge(c.state), ' ',
+      link(`/ui/functions/${encodeURIComponent(c.function)}`, c.function), c.error ? h('span', {class: 'err'}, ` · ${c.error}`) : null),
+      c.pipeline ? h('p', {id: 'call-pipeline'}, 'Stage ', h('strong', {id: 'call-stage'}, c.stage || '—'), ' of pipeline ',
+        link(`/ui/pipelines/${encodeURIComponent(c.pipeline)}`, shortId(c.pipeline), {class: 'mono', title: c.pipeline, id: 'pipeline-link'})) : null);
     const canCancel = !TERMINAL.has(c.state);
     const canRetry = TERMINAL.has(c.state) && c.state !== 'succeeded';
     update(actions, JSON.stringify([canCancel, canRetry]),
@@ -535,17 +579,14 @@ function callPage(id) {
       row('id', h('span', {class: 'mono'}, c.id)), row('function', c.function), row('state', c.state),
       row('attempt', `${c.attempt} of ${c.max_retries + 1}`), row('exit code', c.exit_code), row('signal', c.signal), row('error', c.error),
       row('priority', c.priority), row('sync', c.sync ? 'yes' : 'no'), row('key', c.key), row('exec timeout', c.exec_timeout),
+      c.pipeline ? row('pipeline', link(`/ui/pipelines/${encodeURIComponent(c.pipeline)}`, c.pipeline, {class: 'mono'})) : [],
+      c.pipeline ? row('stage', c.stage) : [],
       row('duration', fmtDuration(c.duration_ms)), row('input size', fmtBytes(c.input_size)),
       row('output size', fmtBytes(c.output_size) + (c.output_truncated ? ' (truncated)' : '')),
       row('callback', c.callback ? `${c.callback.url} · ${c.callback.state} · ${c.callback.attempts} tries${c.callback.last_status ? ' · HTTP ' + c.callback.last_status : ''}` : null),
     ].flat());
-    const ev = (label, iso, extra) => h('li', {}, h('strong', {}, label), extra ? ` ${extra}` : '', h('time', {datetime: iso}, fmtTime(iso)));
-    update(timeline, JSON.stringify([c.created_at, c.run_at, c.started_at, c.finished_at, c.attempt, c.state]),
-      ev('Created', c.created_at),
-      c.run_at !== c.created_at && !c.started_at ? ev('Runs at', c.run_at) : null,
-      c.attempt > 1 ? h('li', {}, h('strong', {}, `${c.attempt - 1} earlier attempt${c.attempt > 2 ? 's' : ''}`), h('time', {}, 'their times are not kept')) : null,
-      c.started_at ? ev(`Attempt ${c.attempt} started`, c.started_at, c.finished_at ? '' : `(running ${fmtDuration(runTime(c))})`) : null,
-      c.finished_at ? ev(`Finished: ${c.state.replace('_', ' ')}`, c.finished_at, c.duration_ms !== null ? `after ${fmtDuration(c.duration_ms)}` : '') : null);
+    update(timeline, JSON.stringify([c.created_at, c.run_at, c.started_at, c.finished_at, c.attempt, c.state, c.attempts, runTime(c) !== null && !c.finished_at ? Math.floor(serverNow() / 1000) : 0]),
+      timelineItems(c));
     const ids = (list) => list.length ? h('div', {class: 'links mono'}, list.map((x) => link(`/ui/calls/${x}`, shortId(x), {title: x}))) : h('span', {class: 'muted'}, 'none');
     update(relations, JSON.stringify([c.needs, c.input_from, deps.dependents]),
       h('dl', {class: 'fields'}, h('dt', {}, 'needs'), h('dd', {id: 'needs'}, ids(c.needs)),
@@ -555,6 +596,83 @@ function callPage(id) {
     document.title = `Call ${shortId(c.id)} (${c.state}) · fnq`;
   }
   return {title: `Call ${shortId(id)}`, root, refresh};
+}
+
+function pipelineName(p) { return p.name || shortId(p.id); }
+
+function pipelinesPage(params) {
+  const before = params.get('before') || '';
+  const list = h('div', {id: 'pipelines'});
+  const pager = h('div', {class: 'pager', id: 'pager'});
+  const root = h('div', {}, h('h1', {}, 'Pipelines'), h('section', {class: 'panel'}, list, pager));
+  const pageUrl = (b) => `/ui/pipelines${b ? '?' + new URLSearchParams({before: b}) : ''}`;
+  const progress = (p) => {
+    const done = Object.entries(p.counts).filter(([st]) => TERMINAL.has(st)).reduce((n, [, k]) => n + k, 0);
+    return `${done}/${p.stage_count}`;
+  };
+  async function refresh() {
+    const q = new URLSearchParams({limit: '50'});
+    if (before) q.set('before', before);
+    const data = await api(`/v1/pipelines?${q}`);
+    update(list, JSON.stringify(data.pipelines), table(
+      [['ID'], ['Name'], ['State'], ['Stages', 'num'], ['Finished', 'num wide'], ['Created', 'wide']],
+      data.pipelines.map((p) => h('tr', {'data-pipeline-id': p.id, 'data-pipeline-state': p.state},
+        h('td', {class: 'mono'}, link(`/ui/pipelines/${p.id}`, shortId(p.id), {title: p.id})),
+        h('td', {}, p.name ? link(`/ui/pipelines/${p.id}`, p.name) : h('span', {class: 'muted'}, '—')),
+        h('td', {}, badge(p.state)),
+        h('td', {class: 'num', 'data-field': 'stage_count'}, p.stage_count),
+        h('td', {class: 'num wide'}, progress(p)),
+        h('td', {class: 'wide'}, fmtTime(p.created_at)))),
+      'No pipelines yet (fnq pipeline submit FILE).', {id: 'pipelines-table'}));
+    update(pager, JSON.stringify([before, data.next_before]),
+      before ? link(pageUrl(''), '← Newest') : null,
+      data.next_before ? link(pageUrl(data.next_before), 'Older →', {id: 'older'}) : null);
+  }
+  return {title: 'Pipelines', root, refresh};
+}
+
+function pipelinePage(id) {
+  const heading = h('h1', {}, 'Pipeline ', h('span', {class: 'mono', id: 'pipeline-name'}, shortId(id)));
+  const stateBox = h('div', {id: 'pipeline-state'});
+  const fields = h('dl', {class: 'fields', id: 'pipeline-fields'});
+  const tiles = h('div', {id: 'state-counts'});
+  const stages = h('div', {id: 'stages'});
+  const root = h('div', {}, heading, stateBox,
+    h('section', {class: 'panel'}, h('h2', {}, 'Stages, in the order submitted'), stages),
+    h('div', {class: 'grid'},
+      h('section', {class: 'panel'}, h('h2', {}, 'Fields'), fields),
+      h('section', {class: 'panel'}, h('h2', {}, 'Stages by state'), tiles)));
+  async function refresh() {
+    const p = await api(`/v1/pipelines/${encodeURIComponent(id)}`);
+    const names = new Map(p.stages.map((c) => [c.id, c.stage || shortId(c.id)]));
+    fill(heading, 'Pipeline ', h('span', {class: p.name ? null : 'mono', id: 'pipeline-name'}, pipelineName(p)));
+    update(stateBox, JSON.stringify([p.state, p.failed_stage]), h('p', {}, badge(p.state),
+      p.failed_stage ? h('span', {class: 'err'}, ` · stage ${p.failed_stage} failed`) : null));
+    const row = (k, v) => [h('dt', {}, k), h('dd', {'data-field': k}, v === null || v === undefined || v === '' ? '—' : v)];
+    update(fields, JSON.stringify([p.id, p.name, p.key, p.created_at, p.finished_at, p.stage_count]), [
+      row('id', h('span', {class: 'mono'}, p.id)), row('name', p.name), row('key', p.key),
+      row('stages', p.stage_count), row('created', fmtTime(p.created_at)), row('finished', p.finished_at ? fmtTime(p.finished_at) : null),
+    ].flat());
+    const counts = {};
+    for (const c of p.stages) counts[c.state] = (counts[c.state] || 0) + 1;
+    update(tiles, JSON.stringify(counts), h('div', {class: 'tiles'}, STATES.filter((st) => counts[st]).map((st) =>
+      h('div', {class: `tile s-${st}`, 'data-count-state': st}, h('span', {class: 'n'}, fmtCount(counts[st])), h('span', {class: 'label'}, st.replace('_', ' '))))));
+    const ticking = p.stages.some((c) => c.state === 'running') ? Math.floor(serverNow() / 1000) : 0;
+    update(stages, JSON.stringify([ticking, p.stages.map((c) => [c.id, c.state, c.attempt, c.finished_at, c.started_at])]), table(
+      [['#', 'num'], ['Stage'], ['Function'], ['State'], ['Needs'], ['Attempt', 'num wide'], ['Run time', 'num'], ['Call', 'wide']],
+      p.stages.map((c, i) => h('tr', {'data-stage': c.stage || c.id, 'data-call-id': c.id, 'data-call-state': c.state},
+        h('td', {class: 'num'}, i + 1),
+        h('td', {}, link(`/ui/calls/${c.id}`, c.stage || shortId(c.id), {class: 'stage-link'})),
+        h('td', {}, link(`/ui/functions/${encodeURIComponent(c.function)}`, c.function)),
+        h('td', {}, badge(c.state)),
+        h('td', {class: 'needs'}, c.needs.length ? c.needs.map((n) => names.get(n) || shortId(n)).join(', ') : h('span', {class: 'muted'}, '—')),
+        h('td', {class: 'num wide'}, `${c.attempt}/${c.max_retries + 1}`),
+        h('td', {class: 'num'}, fmtDuration(runTime(c))),
+        h('td', {class: 'mono wide'}, link(`/ui/calls/${c.id}`, shortId(c.id), {title: c.id})))),
+      'This pipeline has no stages left (retention pruned them).', {id: 'stages-table'}));
+    document.title = `Pipeline ${pipelineName(p)} (${p.state}) · fnq`;
+  }
+  return {title: `Pipeline ${shortId(id)}`, root, refresh};
 }
 
 function functionsPage() {

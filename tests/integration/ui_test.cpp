@@ -25,8 +25,8 @@ class UiTest : public ApiTest {
 };
 
 TEST_F(UiTest, PagesAndFilesAreServedWithAStrictPolicy) {
-  for (const char* path :
-       {"/ui/", "/ui/calls", "/ui/calls/0190abcd", "/ui/functions", "/ui/functions/resize"}) {
+  for (const char* path : {"/ui/", "/ui/calls", "/ui/calls/0190abcd", "/ui/pipelines",
+                           "/ui/pipelines/0190abcd", "/ui/functions", "/ui/functions/resize"}) {
     auto res = http(false)->Get(path);
     ASSERT_TRUE(res) << path;
     EXPECT_EQ(res->status, 200) << path;
