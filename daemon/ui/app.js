@@ -585,7 +585,7 @@ function callPage(id) {
       row('output size', fmtBytes(c.output_size) + (c.output_truncated ? ' (truncated)' : '')),
       row('callback', c.callback ? `${c.callback.url} · ${c.callback.state} · ${c.callback.attempts} tries${c.callback.last_status ? ' · HTTP ' + c.callback.last_status : ''}` : null),
     ].flat());
-    update(timeline, JSON.stringify([c.created_at, c.run_at, c.started_at, c.finished_at, c.attempt, c.state, c.attempts, runTime(c) !== null && !c.finished_at ? Math.floor(serverNow() / 1000) : 0]),
+    update(timeline, JSON.stringify([c.created_at, c.run_at, c.started_at, c.finished_at, c.attempt, c.state, c.attempts, c.state === 'running' ? Math.floor(serverNow() / 1000) : 0]),
       timelineItems(c));
     const ids = (list) => list.length ? h('div', {class: 'links mono'}, list.map((x) => link(`/ui/calls/${x}`, shortId(x), {title: x}))) : h('span', {class: 'muted'}, 'none');
     update(relations, JSON.stringify([c.needs, c.input_from, deps.dependents]),
