@@ -475,6 +475,7 @@ class DashboardTest(unittest.TestCase):
         self.wait_text("#call-pipeline", lambda t: "parse" in t, "the call's stage")
         self.assertEqual(self.text("#call-stage"), "parse")
         self.assertTrue(self.driver.current_url.endswith(f"/ui/calls/{stages['parse']}"))
+        self.screenshot("call-stage")
         self.driver.find_element(By.ID, "pipeline-link").click()
         wait_for("back on the pipeline", lambda: self.driver.current_url.endswith(f"/ui/pipelines/{pid}"))
 
