@@ -208,6 +208,16 @@ json opt(const std::optional<T>& v) {
 json opt_time(const std::optional<std::int64_t>& v) {
   return v ? json(format_time(*v)) : json(nullptr);
 }
+
+json attempt_json(const AttemptRecord& a) {
+  return json{{"attempt", a.attempt},
+              {"started_at", opt_time(a.started_at)},
+              {"finished_at", opt_time(a.finished_at)},
+              {"state", to_string(a.state)},
+              {"exit_code", opt(a.exit_code)},
+              {"signal", opt(a.signal)},
+              {"error", opt(a.error)}};
+}
 }  // namespace
 
 json to_json(const Call& c) {
@@ -244,6 +254,12 @@ json to_json(const Call& c) {
                      {"last_status", opt(c.callback->last_status)}};
   } else {
     j["callback"] = nullptr;
+  }
+  if (!c.attempts.empty()) {
+    json& list = j["attempts"] = json::array();
+    for (const AttemptRecord& a : c.attempts) {
+      list.push_back(attempt_json(a));
+    }
   }
   return j;
 }
@@ -293,6 +309,31 @@ std::vector<std::string> loose_strings(const json& j, const char* field) {
         out.push_back(v.get<std::string>());
       }
     }
+  }
+  return out;
+}
+
+std::vector<AttemptRecord> loose_attempts(const json& j) {
+  std::vector<AttemptRecord> out;
+  auto it = j.find("attempts");
+  if (it == j.end() || !it->is_array()) {
+    return out;
+  }
+  for (const json& a : *it) {
+    const auto state = a.is_object() ? loose<std::string>(a, "state") : std::nullopt;
+    const auto parsed = state ? parse_call_state(*state) : std::nullopt;
+    if (!parsed) {
+      continue;
+    }
+    AttemptRecord r;
+    r.attempt = loose_int(a, "attempt").value_or(0);
+    r.started_at = loose_time(a, "started_at");
+    r.finished_at = loose_time(a, "finished_at");
+    r.state = *parsed;
+    r.exit_code = loose_int(a, "exit_code");
+    r.signal = loose_int(a, "signal");
+    r.error = loose<std::string>(a, "error");
+    out.push_back(std::move(r));
   }
   return out;
 }
@@ -351,6 +392,7 @@ Result<Call> call_from_json(const json& j) {
   c.callback = loose_callback(j);
   c.pipeline = loose<std::string>(j, "pipeline");
   c.stage = loose<std::string>(j, "stage");
+  c.attempts = loose_attempts(j);
   return c;
 }
 

@@ -67,6 +67,19 @@ struct RequestInfo {
 json to_json(const RequestInfo& r);
 RequestInfo request_info_from_json(const json& j);
 
+// An attempt that ended and was followed by another (an automatic retry,
+// a requeue after fnqd or its host stopped, a manual retry): the call keeps
+// it in its history, oldest first. Calls that never ran again keep none.
+struct AttemptRecord {
+  int attempt = 0;
+  std::optional<std::int64_t> started_at;  // ms since epoch
+  std::optional<std::int64_t> finished_at;
+  CallState state = CallState::failed;  // how it ended
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+  std::optional<std::string> error;
+};
+
 struct Call {
   std::string id;
   std::string function;
@@ -94,6 +107,7 @@ struct Call {
   // Set for the calls of a pipeline: its id and this call's stage name.
   std::optional<std::string> pipeline;
   std::optional<std::string> stage;
+  std::vector<AttemptRecord> attempts;  // earlier attempts, oldest first
 };
 
 std::optional<std::int64_t> duration_ms(const Call& c);

@@ -188,8 +188,9 @@ void register_ui_routes(httplib::Server& s, ApiContext& ctx) {
   add_route(s, ctx, "DELETE", "/ui/session", "/ui/session", delete_session);
   add_route(s, ctx, "GET", "/ui", "/ui", ui_redirect);
   add_route(s, ctx, "GET", "/ui/static/([A-Za-z0-9._-]+)", "/ui/static", ui_file);
-  add_route(s, ctx, "GET", "/ui/(|calls|calls/[^/]+|functions|functions/[^/]+)", "/ui/page",
-            ui_page);
+  add_route(s, ctx, "GET",
+            "/ui/(|calls|calls/[^/]+|pipelines|pipelines/[^/]+|functions|functions/[^/]+)",
+            "/ui/page", ui_page);
 }
 
 }  // namespace fnq

@@ -7,6 +7,7 @@
 
 #include "common/model.h"
 #include "common/result.h"
+#include "daemon/store/attempt_history.h"
 #include "daemon/store/sqlite.h"  // FNQ_TRY_ASSIGN
 
 namespace fnq {
@@ -41,6 +42,7 @@ enum Column {
   c_request,
   c_pipeline,
   c_stage,
+  c_attempts,
 };
 
 // A JSON column written by the store; unparsable means a damaged database.
@@ -109,6 +111,9 @@ Result<Call> read_call_row(const Row& q) {
   }
   c.pipeline = q.opt_text(c_pipeline);
   c.stage = q.opt_text(c_stage);
+  if (!q.is_null(c_attempts)) {
+    FNQ_TRY_ASSIGN(c.attempts, parse_attempt_history(c.id, q.text(c_attempts)));
+  }
   return c;
 }
 

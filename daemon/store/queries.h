@@ -15,7 +15,7 @@
   "id, function, state, attempt, max_retries, exit_code, signal, error, priority, sync, "  \
   "key, needs, input_from, created_at, run_at, started_at, finished_at, exec_timeout_ms, " \
   "input_size, output_size, output_truncated, callback_url, callback_state, "              \
-  "callback_attempts, callback_last_status, request, pipeline, stage"
+  "callback_attempts, callback_last_status, request, pipeline, stage, attempts"
 
 #define FNQ_TERMINAL_STATES "('succeeded', 'failed', 'timed_out', 'cancelled', 'skipped')"
 

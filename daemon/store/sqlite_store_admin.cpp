@@ -2,6 +2,7 @@
 // callbacks, and counts.
 #include <algorithm>
 
+#include "daemon/store/attempt_history.h"
 #include "daemon/store/call_rows.h"
 #include "daemon/store/dependents.h"
 #include "daemon/store/sqlite_store.h"
@@ -33,9 +34,10 @@ Status requeue_for_retry(Database& db, const Call& c, const RetryNeeds& needs, s
       "started_at = NULL, finished_at = NULL, output_size = 0, output_truncated = 0, "
       "max_retries = max(max_retries, attempt), "
       "callback_state = CASE WHEN callback_url IS NULL THEN NULL ELSE 'pending' END, "
-      "callback_next_at = NULL, callback_attempts = 0, callback_last_status = NULL "
-      "WHERE id = ?1");
+      "callback_next_at = NULL, callback_attempts = 0, callback_last_status = NULL, "
+      "attempts = coalesce(?4, attempts) WHERE id = ?1");
   q.bind(1, c.id).bind(2, static_cast<int>(needs.pending_ids.size())).bind(3, now);
+  q.bind(4, history_with_last_attempt(c));
   FNQ_TRY(q.run());
   FNQ_TRY(put_blob(db, c.id, BlobKind::output, ""));
   FNQ_TRY(put_blob(db, c.id, BlobKind::stderr_tail, ""));

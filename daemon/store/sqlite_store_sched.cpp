@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "daemon/store/attempt_history.h"
 #include "daemon/store/call_rows.h"
 #include "daemon/store/dependents.h"
 #include "daemon/store/sqlite_store.h"
@@ -11,6 +12,7 @@
 namespace fnq {
 namespace {
 
+constexpr const char* k_stopped_while_running = "daemon stopped while running";
 constexpr const char* k_no_retries_left = "daemon stopped while running; no retries left";
 
 // Binds the fields common to both finish statements; true: a row matched.
@@ -29,9 +31,10 @@ Result<FinishResult> finish_one(Database& db, const AttemptOutcome& o) {
     // visible meanwhile.
     Query q = db.query(
         "UPDATE calls SET state = 'waiting', run_at = ?3, exit_code = ?4, signal = ?5, "
-        "error = ?6, output_size = ?7, output_truncated = ?8, pending_needs = 0 "
+        "error = ?6, output_size = ?7, output_truncated = ?8, pending_needs = 0, "
+        "" FNQ_SQLITE_APPEND_ATTEMPT("?9", "?10", "?4", "?5", "?6") " "
         "WHERE id = ?1 AND state = 'running' AND attempt = ?2 RETURNING id");
-    q.bind(3, *o.retry_at);
+    q.bind(3, *o.retry_at).bind(9, o.finished_at).bind(10, to_string(o.state));
     FNQ_TRY_ASSIGN(result.applied, run_fenced(q, o));
   } else {
     Query q = db.query(
@@ -218,8 +221,9 @@ Result<RecoveryReport> SqliteStore::recover_interrupted(std::int64_t now) {
     for (const Interrupted& call : running) {
       // The interrupted attempt counts: retry only while attempts remain.
       if (call.attempt <= call.max_retries) {
-        Query q = db.query("UPDATE calls SET state = 'queued', started_at = NULL WHERE id = ?1");
-        q.bind(1, call.id);
+        Query q = db.query("UPDATE calls SET state = 'queued', " FNQ_SQLITE_APPEND_ATTEMPT(
+            "?2", "'failed'", "NULL", "NULL", "?3") ", started_at = NULL WHERE id = ?1");
+        q.bind(1, call.id).bind(2, now).bind(3, k_stopped_while_running);
         FNQ_TRY(q.run());
         report.retried.push_back(call.id);
       } else {

@@ -192,6 +192,8 @@ function route() {
   if (parts.length === 0) { page = overviewPage(); nav = 'overview'; }
   else if (parts[0] === 'calls' && parts.length === 1) { page = callsPage(url.searchParams); nav = 'calls'; }
   else if (parts[0] === 'calls' && parts.length === 2) { page = callPage(parts[1]); nav = 'calls'; }
+  else if (parts[0] === 'pipelines' && parts.length === 1) { page = pipelinesPage(url.searchParams); nav = 'pipelines'; }
+  else if (parts[0] === 'pipelines' && parts.length === 2) { page = pipelinePage(parts[1]); nav = 'pipelines'; }
   else if (parts[0] === 'functions' && parts.length === 1) { page = functionsPage(); nav = 'functions'; }
   else if (parts[0] === 'functions' && parts.length === 2) { page = functionPage(parts[1]); nav = 'functions'; }
   else page = notFoundPage();
@@ -483,6 +485,46 @@ function blobPanel(title, kind, id) {
   return {root: h('section', {class: 'panel'}, details), refresh};
 }
 
+// How an attempt ended, in a few words: "exit 3", "signal 9", or its state.
+function attemptEnd(a) {
+  const how = [a.state.replace('_', ' ')];
+  if (a.exit_code !== null && a.exit_code !== undefined) how.push(`exit ${a.exit_code}`);
+  if (a.signal !== null && a.signal !== undefined) how.push(`signal ${a.signal}`);
+  return how.join(', ');
+}
+
+// The call's life: created, each earlier attempt (calls stored before fnqd
+// kept them only count them), the current attempt, and its end.
+function timelineItems(c) {
+  const ev = (label, iso, extra, attrs) => h('li', attrs || {}, h('strong', {}, label), extra ? ` ${extra}` : '', h('time', {datetime: iso}, fmtTime(iso)));
+  const earlier = c.attempts || [];
+  const kept = new Set(earlier.map((a) => a.attempt));
+  const lastKept = earlier.length ? earlier[earlier.length - 1].attempt : 0;
+  let unknown = 0;
+  for (let n = 1; n < c.attempt; n++) if (!kept.has(n)) unknown++;
+  const items = [ev('Created', c.created_at)];
+  if (unknown) items.push(h('li', {}, h('strong', {}, `${unknown} earlier attempt${unknown > 1 ? 's' : ''}`), h('time', {}, 'their times are not kept')));
+  for (const a of earlier) {
+    const ran = a.started_at && a.finished_at ? ` after ${fmtDuration(Date.parse(a.finished_at) - Date.parse(a.started_at))}` : '';
+    items.push(h('li', {class: 'attempt', 'data-attempt': a.attempt, 'data-attempt-state': a.state},
+      h('strong', {}, `Attempt ${a.attempt}: ${attemptEnd(a)}`), ran,
+      a.error ? h('span', {class: 'attempt-error'}, a.error) : null,
+      h('time', {datetime: a.started_at || ''}, `${fmtTime(a.started_at)} → ${fmtTime(a.finished_at)}`)));
+  }
+  const current = c.started_at && !kept.has(c.attempt);
+  if (!current && lastKept && lastKept === c.attempt) {
+    if (!c.finished_at) items.push(ev(`Attempt ${c.attempt + 1} due`, c.run_at));
+  } else if (!c.started_at && c.run_at !== c.created_at) {
+    items.push(ev('Runs at', c.run_at));
+  }
+  if (current) {
+    items.push(ev(`Attempt ${c.attempt} started`, c.started_at, c.finished_at ? '' : `(running ${fmtDuration(runTime(c))})`,
+      {class: 'attempt current', 'data-attempt': c.attempt}));
+  }
+  if (c.finished_at) items.push(ev(`Finished: ${c.state.replace('_', ' ')}`, c.finished_at, c.duration_ms !== null ? `after ${fmtDuration(c.duration_ms)}` : ''));
+  return items;
+}
+
 function callPage(id) {
   const heading = h('h1', {}, 'Call ', h('span', {class: 'mono'}, id));
   const stateBox = h('div', {id: 'call-state'});
@@ -523,8 +565,10 @@ function callPage(id) {
     const c = await api(`/v1/calls/${encodeURIComponent(id)}`);
     fullId = c.id;
     const deps = await api(`/v1/calls/${encodeURIComponent(c.id)}/dependents`);
-    update(stateBox, JSON.stringify([c.state, c.error]), h('p', {}, badge(c.state), ' ',
-      link(`/ui/functions/${encodeURIComponent(c.function)}`, c.function), c.error ? h('span', {class: 'err'}, ` · ${c.error}`) : null));
+    update(stateBox, JSON.stringify([c.state, c.error, c.pipeline, c.stage]), h('p', {}, badge(c.state), ' ',
+      link(`/ui/functions/${encodeURIComponent(c.function)}`, c.function), c.error ? h('span', {class: 'err'}, ` · ${c.error}`) : null),
+      c.pipeline ? h('p', {id: 'call-pipeline'}, 'Stage ', h('strong', {id: 'call-stage'}, c.stage || '—'), ' of pipeline ',
+        link(`/ui/pipelines/${encodeURIComponent(c.pipeline)}`, shortId(c.pipeline), {class: 'mono', title: c.pipeline, id: 'pipeline-link'})) : null);
     const canCancel = !TERMINAL.has(c.state);
     const canRetry = TERMINAL.has(c.state) && c.state !== 'succeeded';
     update(actions, JSON.stringify([canCancel, canRetry]),
@@ -535,17 +579,14 @@ function callPage(id) {
       row('id', h('span', {class: 'mono'}, c.id)), row('function', c.function), row('state', c.state),
       row('attempt', `${c.attempt} of ${c.max_retries + 1}`), row('exit code', c.exit_code), row('signal', c.signal), row('error', c.error),
       row('priority', c.priority), row('sync', c.sync ? 'yes' : 'no'), row('key', c.key), row('exec timeout', c.exec_timeout),
+      c.pipeline ? row('pipeline', link(`/ui/pipelines/${encodeURIComponent(c.pipeline)}`, c.pipeline, {class: 'mono'})) : [],
+      c.pipeline ? row('stage', c.stage) : [],
       row('duration', fmtDuration(c.duration_ms)), row('input size', fmtBytes(c.input_size)),
       row('output size', fmtBytes(c.output_size) + (c.output_truncated ? ' (truncated)' : '')),
       row('callback', c.callback ? `${c.callback.url} · ${c.callback.state} · ${c.callback.attempts} tries${c.callback.last_status ? ' · HTTP ' + c.callback.last_status : ''}` : null),
     ].flat());
-    const ev = (label, iso, extra) => h('li', {}, h('strong', {}, label), extra ? ` ${extra}` : '', h('time', {datetime: iso}, fmtTime(iso)));
-    update(timeline, JSON.stringify([c.created_at, c.run_at, c.started_at, c.finished_at, c.attempt, c.state]),
-      ev('Created', c.created_at),
-      c.run_at !== c.created_at && !c.started_at ? ev('Runs at', c.run_at) : null,
-      c.attempt > 1 ? h('li', {}, h('strong', {}, `${c.attempt - 1} earlier attempt${c.attempt > 2 ? 's' : ''}`), h('time', {}, 'their times are not kept')) : null,
-      c.started_at ? ev(`Attempt ${c.attempt} started`, c.started_at, c.finished_at ? '' : `(running ${fmtDuration(runTime(c))})`) : null,
-      c.finished_at ? ev(`Finished: ${c.state.replace('_', ' ')}`, c.finished_at, c.duration_ms !== null ? `after ${fmtDuration(c.duration_ms)}` : '') : null);
+    update(timeline, JSON.stringify([c.created_at, c.run_at, c.started_at, c.finished_at, c.attempt, c.state, c.attempts, c.state === 'running' ? Math.floor(serverNow() / 1000) : 0]),
+      timelineItems(c));
     const ids = (list) => list.length ? h('div', {class: 'links mono'}, list.map((x) => link(`/ui/calls/${x}`, shortId(x), {title: x}))) : h('span', {class: 'muted'}, 'none');
     update(relations, JSON.stringify([c.needs, c.input_from, deps.dependents]),
       h('dl', {class: 'fields'}, h('dt', {}, 'needs'), h('dd', {id: 'needs'}, ids(c.needs)),

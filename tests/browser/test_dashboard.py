@@ -158,6 +158,8 @@ class DashboardTest(unittest.TestCase):
         f.add_function("flaky", ["sh", "-c",
                                  f'if [ -e {w}/tried-$FNQ_CALL_ID ]; then echo second-try; '
                                  f'else touch {w}/tried-$FNQ_CALL_ID; exit 1; fi'], max_retries=0)
+        f.add_function("twice", ["sh", "-c", '[ "$FNQ_ATTEMPT" -ge 3 ] || exit $((FNQ_ATTEMPT + 2))'],
+                       max_retries=2, retry_backoff="100ms")
         f.add_function("sleeper", ["sh", "-c", f'echo $$ > {w}/pid-$FNQ_CALL_ID; exec sleep 300'])
         cls.driver = new_browser()
 
@@ -343,6 +345,9 @@ class DashboardTest(unittest.TestCase):
         self.assertEqual(self.driver.execute_script("return window.fnqNoReload"), 1)
         self.wait_text("#pre-output", lambda t: "second-try" in t, "the second output")
         self.assertEqual(self.fnqd.call(cid)["attempt"], 2)
+        # The first attempt, run again by hand, stays in the timeline.
+        self.wait_text("#timeline", lambda t: "Attempt 1: failed, exit 1" in t and "Attempt 2 started" in t,
+                       "both attempts in the timeline")
 
     def test_08_cancel_stops_the_process(self):
         cid = self.fnqd.submit("sleeper")
@@ -411,6 +416,78 @@ class DashboardTest(unittest.TestCase):
             body.send_keys(Keys.TAB)
             seen.add(self.driver.execute_script("return document.activeElement.textContent"))
         self.assertTrue({"Calls", "Functions"} <= seen, seen)
+
+    def test_13_call_page_lists_every_attempt(self):
+        cid = self.fnqd.submit("twice")
+        call = self.fnqd.wait_state(cid, {"succeeded"})
+        self.assertEqual(len(call["attempts"]), 2, call)
+        self.open(f"/ui/calls/{cid}")
+        text = self.wait_text("#timeline", lambda t: "Attempt 3 started" in t, "the current attempt")
+        lines = [li.text for li in self.driver.find_elements(By.CSS_SELECTOR, "#timeline li")]
+        self.assertTrue(lines[0].startswith("Created"), lines)
+        self.assertTrue(lines[1].startswith("Attempt 1: failed, exit 3"), lines)
+        self.assertIn("exit status 3", lines[1])
+        self.assertTrue(lines[2].startswith("Attempt 2: failed, exit 4"), lines)
+        self.assertTrue(lines[3].startswith("Attempt 3 started"), lines)
+        self.assertTrue(lines[4].startswith("Finished: succeeded"), lines)
+        self.assertNotIn("not kept", text)
+        self.screenshot("call-attempts")
+
+    def test_14_pipelines(self):
+        f = self.fnqd
+        answer = f.json("POST", "/v1/pipelines", {"name": "etl", "stages": [
+            {"id": "fetch", "function": "ok"},
+            {"id": "parse", "function": "fail", "needs": "fetch"},
+            {"id": "report", "function": "ok", "needs": ["parse"]},
+            {"id": "index", "function": "ok", "needs": ["fetch"]}]})
+        pid, stages = answer["id"], answer["stages"]
+        f.wait_state(stages["report"], {"skipped"})
+        f.wait_state(stages["index"], {"succeeded"})
+        running = f.json("POST", "/v1/pipelines", {"stages": [{"id": "hold", "function": "flag"}]})
+
+        self.open("/ui/pipelines")
+        row = f'#pipelines-table tr[data-pipeline-id="{pid}"]'
+        wait_for("the pipeline in the list", lambda: self.driver.find_element(By.CSS_SELECTOR, row))
+        ids = [r.get_attribute("data-pipeline-id") for r in
+               self.driver.find_elements(By.CSS_SELECTOR, "#pipelines-table tbody tr[data-pipeline-id]")]
+        self.assertEqual(ids, [running["id"], pid])  # newest first
+        wait_for("the states", lambda: self.driver.find_element(By.CSS_SELECTOR, row).get_attribute(
+            "data-pipeline-state") == "failed")
+        self.assertEqual(self.driver.find_element(
+            By.CSS_SELECTOR, f'#pipelines-table tr[data-pipeline-id="{running["id"]}"]')
+            .get_attribute("data-pipeline-state"), "running")
+        self.assertEqual(self.text(f'{row} [data-field="stage_count"]'), "4")
+        self.assertEqual(self.driver.find_element(By.CSS_SELECTOR, '#nav a[aria-current="page"]').text, "Pipelines")
+        self.screenshot("pipelines")
+
+        self.driver.find_element(By.CSS_SELECTOR, f'{row} td a').click()
+        wait_for("the pipeline page", lambda: self.text("#pipeline-name") == "etl")
+        self.wait_text("#pipeline-state", lambda t: "failed" in t and "parse" in t, "the pipeline's state")
+        got = wait_for("the stages", lambda: [
+            (r.get_attribute("data-stage"), r.get_attribute("data-call-state"), r.find_element(By.CSS_SELECTOR, "td.needs").text)
+            for r in self.driver.find_elements(By.CSS_SELECTOR, "#stages-table tbody tr[data-stage]")])
+        self.assertEqual(got, [("fetch", "succeeded", "—"), ("parse", "failed", "fetch"),
+                               ("report", "skipped", "parse"), ("index", "succeeded", "fetch")])
+        self.screenshot("pipeline")
+
+        # A stage links to its call, whose page links back.
+        self.driver.find_element(By.CSS_SELECTOR, '#stages-table tr[data-stage="parse"] a.stage-link').click()
+        self.wait_text("#call-pipeline", lambda t: "parse" in t, "the call's stage")
+        self.assertEqual(self.text("#call-stage"), "parse")
+        self.assertTrue(self.driver.current_url.endswith(f"/ui/calls/{stages['parse']}"))
+        self.screenshot("call-stage")
+        self.driver.find_element(By.ID, "pipeline-link").click()
+        wait_for("back on the pipeline", lambda: self.driver.current_url.endswith(f"/ui/pipelines/{pid}"))
+
+        # The open page follows the running pipeline to its end.
+        self.open(f"/ui/pipelines/{running['id']}")
+        self.wait_text("#pipeline-state", lambda t: "running" in t, "the running pipeline")
+        self.driver.execute_script("window.fnqNoReload = 1")
+        hold = running["stages"]["hold"]
+        f.wait_state(hold, {"running"})
+        open(os.path.join(self.work, f"go-{hold}"), "w").close()
+        self.wait_text("#pipeline-state", lambda t: "succeeded" in t, "the finished pipeline", 15)
+        self.assertEqual(self.driver.execute_script("return window.fnqNoReload"), 1)
 
 
 class NoAuthTest(unittest.TestCase):

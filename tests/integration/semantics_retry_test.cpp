@@ -43,6 +43,41 @@ TEST_F(SemanticsRetryTest, FailsTwiceThenSucceedsWithDoublingBackoff) {
   RecordProperty("backoff_waits_ms", std::to_string(wait1) + "," + std::to_string(wait2));
 }
 
+TEST_F(SemanticsRetryTest, EachEarlierAttemptIsKeptWithItsTimesAndExitCode) {
+  start_daemon();
+  // Exits 3, then 4, then succeeds.
+  add_script("twice", "[ \"$FNQ_ATTEMPT\" -ge 3 ] || exit $((FNQ_ATTEMPT + 2))",
+             {"--retry-backoff", "50ms"});
+  std::string id = submit("twice", {"--retries", "2"});
+  RunResult r = fnq({"await", id, "--timeout", "20s"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  json call = call_json(id);
+  EXPECT_EQ(call["state"], "succeeded");
+  EXPECT_EQ(call["attempt"], 3);
+  ASSERT_TRUE(call["attempts"].is_array()) << call.dump();
+  ASSERT_EQ(call["attempts"].size(), 2u) << call.dump();
+  std::int64_t previous_end = 0;
+  for (int i = 0; i < 2; ++i) {
+    const json& a = call["attempts"][i];
+    EXPECT_EQ(a["attempt"], i + 1) << a.dump();
+    EXPECT_EQ(a["state"], "failed") << a.dump();
+    EXPECT_EQ(a["exit_code"], i + 3) << a.dump();
+    EXPECT_EQ(a["error"], "exit status " + std::to_string(i + 3)) << a.dump();
+    EXPECT_TRUE(a["signal"].is_null()) << a.dump();
+    std::int64_t started = time_ms(a, "started_at");
+    std::int64_t finished = time_ms(a, "finished_at");
+    EXPECT_LE(previous_end, started) << a.dump();
+    EXPECT_LE(started, finished) << a.dump();
+    previous_end = finished;
+  }
+  EXPECT_LE(previous_end, time_ms(call, "started_at")) << call.dump();
+
+  // A call that ran once has none.
+  std::string once = submit("twice", {"--retries", "0"});
+  fnq({"await", once, "--timeout", "20s"});
+  EXPECT_FALSE(call_json(once).contains("attempts")) << call_json(once).dump();
+}
+
 TEST_F(SemanticsRetryTest, RetriesExhaustedEndsFailedWithTheLastAttemptsError) {
   start_daemon();
   add_script("fail", "echo \"$FNQ_ATTEMPT\" >> attempts; exit 3", {"--retry-backoff", "50ms"});
@@ -113,6 +148,10 @@ TEST_F(SemanticsRetryTest, RetryRunsAFailedCallAgainUnderTheSameId) {
   EXPECT_EQ(call["attempt"], 3);
   EXPECT_TRUE(call["error"].is_null()) << call.dump();
   EXPECT_EQ(lines_of("attempts"), (std::vector<std::string>{"1", "2", "3"}));
+  // Both finished attempts that were run again are kept.
+  ASSERT_EQ(call["attempts"].size(), 2u) << call.dump();
+  EXPECT_EQ(call["attempts"][0]["exit_code"], 4);
+  EXPECT_EQ(call["attempts"][1]["attempt"], 2);
 
   // A succeeded call is not run again.
   r = fnq({"retry", id});

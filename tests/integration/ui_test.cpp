@@ -25,13 +25,14 @@ class UiTest : public ApiTest {
 };
 
 TEST_F(UiTest, PagesAndFilesAreServedWithAStrictPolicy) {
-  for (const char* path :
-       {"/ui/", "/ui/calls", "/ui/calls/0190abcd", "/ui/functions", "/ui/functions/resize"}) {
+  for (const char* path : {"/ui/", "/ui/calls", "/ui/calls/0190abcd", "/ui/pipelines",
+                           "/ui/pipelines/0190abcd", "/ui/functions", "/ui/functions/resize"}) {
     auto res = http(false)->Get(path);
     ASSERT_TRUE(res) << path;
     EXPECT_EQ(res->status, 200) << path;
     EXPECT_EQ(res->get_header_value("Content-Type"), "text/html; charset=utf-8") << path;
     EXPECT_NE(res->body.find("/ui/static/app.js"), std::string::npos) << path;
+    EXPECT_NE(res->body.find("/ui/static/pipelines.js"), std::string::npos) << path;
     std::string csp = res->get_header_value("Content-Security-Policy");
     EXPECT_NE(csp.find("default-src 'none'"), std::string::npos) << csp;
     EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << csp;

@@ -96,6 +96,25 @@ TEST(CallJson, RoundTrips) {
   auto back = call_from_json(j);
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(to_json(*back), j);
+  EXPECT_FALSE(j.contains("attempts"));  // none kept: no field
+
+  AttemptRecord first;
+  first.attempt = 1;
+  first.started_at = c.created_at + 1;
+  first.finished_at = c.created_at + 5;
+  first.state = CallState::timed_out;
+  first.signal = 9;
+  first.error = "timed out";
+  c.attempts = {first};
+  j = to_json(c);
+  ASSERT_EQ(j["attempts"].size(), 1u);
+  EXPECT_EQ(j["attempts"][0],
+            json::parse(R"({"attempt": 1, "started_at": "2026-11-23T10:00:00.124Z",
+      "finished_at": "2026-11-23T10:00:00.128Z", "state": "timed_out", "exit_code": null,
+      "signal": 9, "error": "timed out"})"));
+  back = call_from_json(j);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(to_json(*back), j);
 }
 
 TEST(CallState, NamesAndTerminality) {

@@ -168,7 +168,11 @@ TEST_P(PgClusterTest, TheLeaderRescuesTheCallsOfASilentHost) {
   EXPECT_EQ(report->failed, failed);
   Call again = get(retried.call.id);
   EXPECT_EQ(again.state, CallState::queued);
-  EXPECT_EQ(again.attempt, 1);  // the rescued attempt counts
+  EXPECT_EQ(again.attempt, 1);           // the rescued attempt counts
+  ASSERT_EQ(again.attempts.size(), 1u);  // and is kept in its history
+  EXPECT_EQ(again.attempts[0].state, CallState::failed);
+  EXPECT_EQ(again.attempts[0].error,
+            std::optional<std::string>("host b stopped responding while running"));
   EXPECT_EQ(get(last).state, CallState::failed);
   EXPECT_EQ(get(dependent).state, CallState::skipped);
   // b learns it lost both; its late outcomes change nothing.

@@ -2,6 +2,7 @@
 // callbacks, and counts.
 #include <algorithm>
 
+#include "daemon/store/attempt_history.h"
 #include "daemon/store/pg/pg_rows.h"
 #include "daemon/store/pg/pg_store.h"
 #include "daemon/store/store_checks.h"
@@ -24,9 +25,13 @@ Status requeue_for_retry(Connection& conn, const Call& c, const RetryNeeds& need
       "started_at = NULL, finished_at = NULL, output_size = 0, output_truncated = 0, "
       "max_retries = greatest(max_retries, attempt), host = NULL, "
       "callback_state = CASE WHEN callback_url IS NULL THEN NULL ELSE 'pending' END, "
-      "callback_next_at = NULL, callback_attempts = 0, callback_last_status = NULL "
-      "WHERE id = $1",
-      Params().add(c.id).add(static_cast<int>(needs.pending_ids.size())).add(now)));
+      "callback_next_at = NULL, callback_attempts = 0, callback_last_status = NULL, "
+      "attempts = coalesce($4::text, attempts) WHERE id = $1",
+      Params()
+          .add(c.id)
+          .add(static_cast<int>(needs.pending_ids.size()))
+          .add(now)
+          .add(history_with_last_attempt(c))));
   FNQ_TRY(pg::put_blob(conn, c.id, BlobKind::output, ""));
   FNQ_TRY(pg::put_blob(conn, c.id, BlobKind::stderr_tail, ""));
   if (needs.input_ready) {

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "daemon/store/attempt_history.h"
 #include "daemon/store/pg/pg_rows.h"
 #include "daemon/store/pg/pg_store.h"
 
@@ -61,10 +62,11 @@ Result<RecoveryReport> rescue(Connection& conn, const std::string& self, Millis 
   for (int r = 0; r < running.rows(); ++r) {
     std::string id = running.text(r, 0);
     if (running.int64(r, 1) <= running.int64(r, 2)) {
-      FNQ_TRY(
-          conn.command("UPDATE calls SET state = 'queued', started_at = NULL, host = NULL "
-                       "WHERE id = $1",
-                       Params().add(id)));
+      std::string error = "host " + running.text(r, 3) + " stopped responding while running";
+      FNQ_TRY(conn.command("UPDATE calls SET state = 'queued', " FNQ_PG_APPEND_ATTEMPT(
+                               "$2", "'failed'", "NULL", "NULL", "$3") ", started_at = NULL, "
+                                                                       "host = NULL WHERE id = $1",
+                           Params().add(id).add(s.now).add(error)));
       report.retried.push_back(id);
     } else {
       std::string error =

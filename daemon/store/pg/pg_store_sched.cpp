@@ -4,6 +4,7 @@
 #include <map>
 #include <tuple>
 
+#include "daemon/store/attempt_history.h"
 #include "daemon/store/pg/pg_rows.h"
 #include "daemon/store/pg/pg_store.h"
 #include "daemon/store/store_checks.h"
@@ -15,6 +16,7 @@ using pg::Connection;
 using pg::Params;
 using pg::PgResult;
 
+constexpr const char* k_stopped_while_running = "daemon stopped while running";
 constexpr const char* k_no_retries_left = "daemon stopped while running; no retries left";
 // Advisory lock namespace (first key) of the per-function claim lock.
 constexpr int k_function_lock = 0x666E71;
@@ -40,12 +42,14 @@ Result<FinishResult> finish_one(Connection& conn, const AttemptOutcome& o,
   FinishResult result;
   Params p = fenced_params(o, host);
   if (o.retry_at) {
-    p.add(*o.retry_at);
+    p.add(*o.retry_at).add(o.finished_at).add(to_string(o.state));
     FNQ_TRY_ASSIGN(PgResult res,
                    conn.exec("UPDATE calls SET state = 'waiting', run_at = $9, exit_code = $4, "
                              "signal = $5, error = $6, output_size = $7, output_truncated = $8, "
-                             "pending_needs = 0, host = NULL WHERE id = $1 AND state = 'running' "
-                             "AND attempt = $2 AND host = $3 RETURNING id",
+                             "pending_needs = 0, host = NULL, " FNQ_PG_APPEND_ATTEMPT(
+                                 "$10", "$11", "$4", "$5", "$6") " WHERE id = $1 AND state = "
+                                                                 "'running' AND attempt = $2 "
+                                                                 "AND host = $3 RETURNING id",
                              p));
     result.applied = res.rows() > 0;
   } else {
@@ -364,9 +368,11 @@ Result<RecoveryReport> PgStore::recover_interrupted(std::int64_t now) {
     for (int r = 0; r < running.rows(); ++r) {
       std::string id = running.text(r, 0);
       if (running.int64(r, 1) <= running.int64(r, 2)) {
-        FNQ_TRY(conn.command(
-            "UPDATE calls SET state = 'queued', started_at = NULL, host = NULL WHERE id = $1",
-            Params().add(id)));
+        FNQ_TRY(
+            conn.command("UPDATE calls SET state = 'queued', " FNQ_PG_APPEND_ATTEMPT(
+                             "$2", "'failed'", "NULL", "NULL", "$3") ", started_at = NULL, "
+                                                                     "host = NULL WHERE id = $1",
+                         Params().add(id).add(now).add(k_stopped_while_running)));
         report.retried.push_back(id);
       } else {
         FNQ_TRY(pg::end_call(conn, id, CallState::failed, k_no_retries_left, s));
