@@ -43,7 +43,7 @@ inline constexpr const char k_find_ids[] =
     "SELECT id FROM calls WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT ?3";
 
 // list_calls: each shape walks one index backwards by id and stops after
-// the limit. With both filters, calls_by_function_state (schema 002) holds
+// the limit. With both filters, calls_by_function_state (schema 003) holds
 // exactly the matching calls, so a function with none in that state costs
 // one lookup, not a walk over the function's or the state's calls.
 // Unused parameters are bound to NULL.
@@ -53,9 +53,17 @@ inline constexpr const char k_list_all[] = "SELECT " FNQ_CALL_COLUMNS
 inline constexpr const char k_list_by_state[] = "SELECT " FNQ_CALL_COLUMNS
                                                 " FROM calls WHERE state = ?1 AND ?2 IS NULL "
                                                 "AND id < ?3 ORDER BY id DESC LIMIT ?4";
-inline constexpr const char k_list_by_function[] = "SELECT " FNQ_CALL_COLUMNS
-                                                   " FROM calls WHERE ?1 IS NULL AND function = ?2 "
-                                                   "AND id < ?3 ORDER BY id DESC LIMIT ?4";
+// By function alone: one walk of calls_by_function_state per state, each
+// stopping after the limit, merged by id; then only the rows shown are read.
+#define FNQ_FUNCTION_IDS_IN(state)                                               \
+  "SELECT id FROM (SELECT id FROM calls WHERE function = ?2 AND state = '" state \
+  "' AND id < ?3 ORDER BY id DESC LIMIT ?4)"
+inline constexpr const char k_list_by_function[] =
+    "SELECT " FNQ_CALL_COLUMNS
+    " FROM calls WHERE ?1 IS NULL AND id IN (SELECT id FROM (" FNQ_FUNCTION_IDS_IN(
+        "waiting") " UNION ALL " FNQ_FUNCTION_IDS_IN("queued") " UNION ALL " FNQ_FUNCTION_IDS_IN("running") " UNION ALL " FNQ_FUNCTION_IDS_IN("succeeded") " UNION ALL " FNQ_FUNCTION_IDS_IN("failed") " UNION ALL " FNQ_FUNCTION_IDS_IN("timed_out") " UNION ALL " FNQ_FUNCTION_IDS_IN("cancelled") " UNION ALL " FNQ_FUNCTION_IDS_IN("skipped") ") "
+    "ORDER BY id DESC LIMIT ?4) ORDER BY id DESC";
+#undef FNQ_FUNCTION_IDS_IN
 inline constexpr const char k_list_by_both[] =
     "SELECT " FNQ_CALL_COLUMNS
     " FROM calls INDEXED BY calls_by_function_state WHERE state = ?1 AND function = ?2 "

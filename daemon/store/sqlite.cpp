@@ -71,7 +71,17 @@ int Query::parameter_index(const char* name) {
   if (!m_stmt) {
     return 0;
   }
+  if (m_entry) {
+    for (const auto& [known, index] : m_entry->parameters) {
+      if (known == name) {
+        return index;
+      }
+    }
+  }
   int index = sqlite3_bind_parameter_index(m_stmt, name);
+  if (index != 0 && m_entry) {
+    m_entry->parameters.emplace_back(name, index);
+  }
   if (index == 0 && !m_error) {
     m_error = make_error(ErrorKind::internal, std::string("bind: no parameter ") + name +
                                                   " (in: " + sqlite3_sql(m_stmt) + ")");
@@ -193,8 +203,10 @@ Result<Database> Database::open(const std::string& path, int flags, const std::s
 Database::Database(Database&& other) noexcept
     : m_db(std::exchange(other.m_db, nullptr)),
       m_path(std::move(other.m_path)),
-      m_cache(std::move(other.m_cache)) {
+      m_cache(std::move(other.m_cache)),
+      m_by_address(std::move(other.m_by_address)) {  // nodes move, pointers stay good
   other.m_cache.clear();
+  other.m_by_address.clear();
 }
 
 Database& Database::operator=(Database&& other) noexcept {
@@ -203,7 +215,9 @@ Database& Database::operator=(Database&& other) noexcept {
     m_db = std::exchange(other.m_db, nullptr);
     m_path = std::move(other.m_path);
     m_cache = std::move(other.m_cache);
+    m_by_address = std::move(other.m_by_address);
     other.m_cache.clear();
+    other.m_by_address.clear();
   }
   return *this;
 }
@@ -214,11 +228,28 @@ void Database::close() {
   for (auto& entry : m_cache) {
     sqlite3_finalize(entry.second.stmt);
   }
+  m_by_address.clear();
   m_cache.clear();
   if (m_db) {
     sqlite3_close_v2(m_db);
     m_db = nullptr;
   }
+}
+
+Query Database::query_static(const char* sql, std::size_t size) {
+  auto known = m_by_address.find(sql);
+  if (known != m_by_address.end() && !known->second->in_use) {
+    known->second->in_use = true;
+    return Query(this, known->second->stmt, known->second, std::nullopt, SQLITE_OK);
+  }
+  Query q = query(std::string(sql, size));
+  if (known == m_by_address.end()) {
+    auto it = m_cache.find(std::string(sql, size));
+    if (it != m_cache.end()) {
+      m_by_address.emplace(sql, &it->second);
+    }
+  }
+  return q;
 }
 
 Query Database::query(const std::string& sql) {
@@ -242,7 +273,7 @@ Query Database::query(const std::string& sql) {
   }
   CachedStatement* entry = nullptr;
   if (cache) {
-    entry = &m_cache.emplace(sql, CachedStatement{stmt, true}).first->second;
+    entry = &m_cache.emplace(sql, CachedStatement{stmt, true, {}}).first->second;
   }
   return Query(this, stmt, entry, std::nullopt, SQLITE_OK);
 }

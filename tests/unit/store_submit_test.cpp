@@ -347,6 +347,45 @@ TEST_P(SubmitTest, ListNewestFirstWithFiltersAndPages) {
   EXPECT_TRUE(m_store->list_calls(succeeded_other)->empty());
 }
 
+// A function's calls are read one state at a time and merged: the pages
+// still run newest first across states, and nothing is missed or repeated.
+TEST_P(SubmitTest, ListByFunctionPagesAcrossEveryState) {
+  std::string succeeded = submit_id("fn");
+  std::string failed = submit_id("fn");
+  submit_id("other");
+  run_to(succeeded, CallState::succeeded);
+  run_to(failed, CallState::failed);
+  std::string cancelled = submit_id("fn");
+  std::vector<std::string> terminal;
+  ASSERT_EQ(m_store->cancel(cancelled, k_t0 + 1, &terminal).value(), CancelResult::cancelled);
+  std::string queued = submit_id("fn");
+  NewCall later = make_call("fn");
+  later.call.run_at = k_t0 + 3'600'000;
+  std::string waiting = submit(later).id;
+  NewCall after_failed = make_call("fn");
+  after_failed.call.needs = {failed};
+  Call skipped = submit(after_failed);
+  ASSERT_EQ(skipped.state, CallState::skipped);
+  submit_id("other");
+
+  std::vector<std::string> expected = {skipped.id, waiting, queued, cancelled, failed, succeeded};
+  std::vector<std::string> listed;
+  CallFilter by_function;
+  by_function.function = "fn";
+  by_function.limit = 2;
+  for (int page = 0; page < 10; ++page) {
+    auto calls = m_store->list_calls(by_function).value();
+    for (const Call& c : calls) {
+      listed.push_back(c.id);
+    }
+    if (calls.size() < 2) {
+      break;
+    }
+    by_function.before = calls.back().id;
+  }
+  EXPECT_EQ(listed, expected);
+}
+
 TEST_P(SubmitTest, FunctionsCanBeAddedReadUpdatedAndListed) {
   Function f;
   f.name = "resize";
