@@ -1,5 +1,6 @@
 // Submitting calls, idempotency, group commit under concurrency, and reads.
 #include <atomic>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -384,6 +385,68 @@ TEST_P(SubmitTest, ListByFunctionPagesAcrossEveryState) {
     by_function.before = calls.back().id;
   }
   EXPECT_EQ(listed, expected);
+}
+
+// Submits from many threads at once (which PostgreSQL writes several to a
+// transaction): each gets the answer for its own calls, and one naming an
+// unknown function fails alone, storing nothing, while the others succeed.
+TEST_P(SubmitTest, ConcurrentSubmitsEachGetTheirOwnAnswer) {
+  constexpr int k_threads = 12;
+  constexpr int k_each = 15;
+  std::atomic<int> wrong{0};
+  std::vector<std::string> refused_ids;
+  std::mutex refused_mutex;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < k_threads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < k_each; ++i) {
+        std::vector<NewCall> calls;
+        bool bad = t == 0 && i % 3 == 1;
+        for (int n = 0; n <= i % 3; ++n) {
+          calls.push_back(make_call(bad ? "nosuch" : "fn", "in " + std::to_string(t * 100 + i)));
+        }
+        std::vector<std::string> ids;
+        for (const NewCall& nc : calls) {
+          ids.push_back(nc.call.id);
+        }
+        auto result = m_store->submit(calls);
+        if (bad) {
+          if (result.ok() || result.error().kind != ErrorKind::not_found) {
+            ++wrong;
+          }
+          std::lock_guard<std::mutex> lock(refused_mutex);
+          refused_ids.insert(refused_ids.end(), ids.begin(), ids.end());
+          continue;
+        }
+        if (!result.ok() || result->size() != ids.size()) {
+          ++wrong;
+          continue;
+        }
+        for (std::size_t n = 0; n < ids.size(); ++n) {
+          if ((*result)[n].call.id != ids[n] || (*result)[n].existing) {
+            ++wrong;
+          }
+        }
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(wrong.load(), 0);
+  ASSERT_FALSE(refused_ids.empty());
+  for (const std::string& id : refused_ids) {
+    EXPECT_EQ(m_store->get_call(id).error().kind, ErrorKind::not_found) << id;
+  }
+  CallFilter all;
+  all.limit = 1000;
+  std::size_t good = 0;
+  for (int t = 0; t < k_threads; ++t) {
+    for (int i = 0; i < k_each; ++i) {
+      good += t == 0 && i % 3 == 1 ? 0 : static_cast<std::size_t>(i % 3 + 1);
+    }
+  }
+  EXPECT_EQ(m_store->list_calls(all)->size(), good);
 }
 
 TEST_P(SubmitTest, FunctionsCanBeAddedReadUpdatedAndListed) {

@@ -27,6 +27,7 @@
 #include <mutex>
 #include <utility>
 
+#include "daemon/store/combiner.h"
 #include "daemon/store/pg/pg_pool.h"
 #include "daemon/store/pg_store.h"
 
@@ -165,8 +166,19 @@ class PgStore final : public ClusterStore {
   };
   Result<bool> listen();  // (re)connects the listener; true when listening
 
+  using SubmitCombiner = Combiner<std::vector<NewCall>, std::vector<SubmitResult>>;
+  // One request's calls in a transaction of their own.
+  Result<std::vector<SubmitResult>> submit_alone(const std::vector<NewCall>& calls);
+  // Several requests' calls in one transaction; should one of them fail,
+  // each request again alone, so that one bad request fails only itself.
+  void submit_together(std::vector<SubmitCombiner::Item*>& batch);
+
   std::string m_host;
   pg::Pool m_pool;
+  // Submits of a few calls share transactions (group commit): one commit
+  // and one function check for all of them; up to 4 such transactions at
+  // once, so a batch's round trips overlap another's.
+  SubmitCombiner m_submits{256, 4};
   std::atomic<std::int64_t> m_last_work_notify{0};  // steady ms
   std::mutex m_claimed_mutex;
   std::map<std::string, int> m_claimed;  // id -> attempt

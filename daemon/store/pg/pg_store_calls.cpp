@@ -99,6 +99,8 @@ CallState initial_state(const Call& c, const NeedsCheck& check) {
 // Inserts the call row unless (function, key) exists (another host may have
 // inserted it a moment ago: the unique index decides); the row inserted (from
 // RETURNING: no second round trip to read it), or nullopt.
+static_assert(static_cast<int>(BlobKind::input) == 0, "insert_call writes the input as kind 0");
+
 Result<std::optional<Call>> insert_call(Connection& conn, const NewCall& nc,
                                         const NeedsCheck& check) {
   const Call& c = nc.call;
@@ -135,15 +137,24 @@ Result<std::optional<Call>> insert_call(Connection& conn, const NewCall& nc,
     p.add_null();
   }
   p.add(to_json(c.request).dump()).add(c.pipeline).add(c.stage);
+  // The input blob in the same statement (one round trip per call, not
+  // two), unless it is to be the output of input_from (copied later).
+  if (check.input_ready || nc.input.empty()) {
+    p.add_null();
+  } else {
+    p.add_bytes(nc.input);
+  }
   FNQ_TRY_ASSIGN(
       PgResult res,
-      conn.exec("INSERT INTO calls (id, function, state, attempt, max_retries, error, priority, "
-                "sync, key, input_from, needs, pending_needs, created_at, run_at, finished_at, "
-                "exec_timeout_ms, input_size, callback_url, callback_state, callback_next_at, "
-                "request, pipeline, stage) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-                "$12, $13, $14, $15, $16, $17, $18::text, CASE WHEN $18::text IS NULL THEN NULL "
-                "ELSE 'pending' END, $19, $20, $21, $22) ON CONFLICT (function, key) WHERE key IS "
-                "NOT NULL DO NOTHING RETURNING " FNQ_CALL_COLUMNS,
+      conn.exec("WITH c AS (INSERT INTO calls (id, function, state, attempt, max_retries, error, "
+                "priority, sync, key, input_from, needs, pending_needs, created_at, run_at, "
+                "finished_at, exec_timeout_ms, input_size, callback_url, callback_state, "
+                "callback_next_at, request, pipeline, stage) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+                "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::text, CASE WHEN $18::text "
+                "IS NULL THEN NULL ELSE 'pending' END, $19, $20, $21, $22) ON CONFLICT (function, "
+                "key) WHERE key IS NOT NULL DO NOTHING RETURNING " FNQ_CALL_COLUMNS
+                "), b AS (INSERT INTO call_blobs (call_id, kind, data) SELECT id, 0, $23::bytea "
+                "FROM c WHERE $23::bytea IS NOT NULL) SELECT * FROM c",
                 p));
   FNQ_TRY_ASSIGN(std::vector<Call> inserted, pg::read_calls(res));
   if (inserted.empty()) {
@@ -193,15 +204,25 @@ Result<SubmitResult> submit_one(Connection& conn, const NewCall& nc,
     // The input is the needed call's output: its size is known once copied.
     FNQ_TRY(pg::copy_output_to_input(conn, *c.input_from, c.id));
     FNQ_TRY_ASSIGN(*inserted, pg::load_call(conn, c.id));
-  } else {
-    FNQ_TRY(pg::put_blob(conn, c.id, BlobKind::input, nc.input));
-  }
+  }  // else insert_call stored the input with the call
   return SubmitResult{std::move(*inserted), false};
 }
 
 }  // namespace
 
+// A request of more calls than this is written alone: its transaction is
+// long, and requests of a few calls should not wait for it.
+constexpr std::size_t k_max_calls_combined = 64;
+
 Result<std::vector<SubmitResult>> PgStore::submit(std::vector<NewCall> calls) {
+  if (calls.size() > k_max_calls_combined) {
+    return submit_alone(calls);
+  }
+  return m_submits.submit(
+      calls, [this](std::vector<SubmitCombiner::Item*>& batch) { submit_together(batch); });
+}
+
+Result<std::vector<SubmitResult>> PgStore::submit_alone(const std::vector<NewCall>& calls) {
   return write<std::vector<SubmitResult>>(
       [&](Connection& conn) -> Result<std::vector<SubmitResult>> {
         std::vector<SubmitResult> out;
@@ -218,6 +239,50 @@ Result<std::vector<SubmitResult>> PgStore::submit(std::vector<NewCall> calls) {
         }
         return out;
       });
+}
+
+void PgStore::submit_together(std::vector<SubmitCombiner::Item*>& batch) {
+  if (batch.size() == 1) {
+    batch[0]->result = submit_alone(*batch[0]->request);
+    return;
+  }
+  using Answers = std::vector<std::vector<SubmitResult>>;
+  bool statement_failed = false;  // in the last attempt, before COMMIT
+  Result<Answers> together = write<Answers>([&](Connection& conn) -> Result<Answers> {
+    statement_failed = true;
+    Answers out;
+    out.reserve(batch.size());
+    std::optional<std::string> checked_function;
+    bool added = false;
+    for (SubmitCombiner::Item* item : batch) {
+      std::vector<SubmitResult> answer;
+      answer.reserve(item->request->size());
+      for (const NewCall& nc : *item->request) {
+        FNQ_TRY_ASSIGN(SubmitResult r, submit_one(conn, nc, &checked_function));
+        added = added || !r.existing;
+        answer.push_back(std::move(r));
+      }
+      out.push_back(std::move(answer));
+    }
+    if (added) {
+      FNQ_TRY(notify_work(conn));
+    }
+    statement_failed = false;
+    return out;
+  });
+  if (together.ok()) {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      batch[i]->result = std::move((*together)[i]);
+    }
+    return;
+  }
+  for (SubmitCombiner::Item* item : batch) {
+    // Nothing was committed when a statement failed: each request alone.
+    // When COMMIT itself failed, whether it took effect is unknown, and
+    // writing the calls again could store them twice: each gets the error.
+    item->result = statement_failed ? submit_alone(*item->request)
+                                    : Result<std::vector<SubmitResult>>(together.error());
+  }
 }
 
 Result<PipelineSubmitResult> PgStore::submit_pipeline(NewPipeline np) {
