@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
+#include "common/json.h"
 
 #include "common/ranges.h"
 #include "common/result.h"

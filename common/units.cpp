@@ -4,7 +4,7 @@
 #include <cctype>
 #include <limits>
 
-#include <nlohmann/json.hpp>
+#include "common/json.h"
 
 namespace fnq {
 namespace {

@@ -27,7 +27,8 @@ class Combiner {
   };
 
   Combiner(std::size_t max_batch, int max_writers)
-      : m_max_batch(max_batch < 1 ? 1 : max_batch), m_max_writers(max_writers < 1 ? 1 : max_writers) {}
+      : m_max_batch(max_batch < 1 ? 1 : max_batch),
+        m_max_writers(max_writers < 1 ? 1 : max_writers) {}
 
   // Requests waiting for a batch (for tests).
   std::size_t queued() {

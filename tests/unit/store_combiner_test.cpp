@@ -67,13 +67,15 @@ TEST(Combiner, RequestsArrivingDuringAWriteGoTogetherInTheNext) {
   };
   std::vector<std::future<Result<int>>> answers;
   std::vector<int> requests = {0, 1, 2, 3, 4, 5};
-  answers.push_back(std::async(std::launch::async, [&] { return combiner.submit(requests[0], write); }));
+  answers.push_back(
+      std::async(std::launch::async, [&] { return combiner.submit(requests[0], write); }));
   ASSERT_TRUE(wait_until([&] {
     std::lock_guard<std::mutex> lock(sizes_mutex);
     return sizes.size() == 1;
   }));
   for (std::size_t i = 1; i < requests.size(); ++i) {
-    answers.push_back(std::async(std::launch::async, [&, i] { return combiner.submit(requests[i], write); }));
+    answers.push_back(
+        std::async(std::launch::async, [&, i] { return combiner.submit(requests[i], write); }));
   }
   ASSERT_TRUE(wait_until([&] { return combiner.queued() == 5; }));
   release.set_value();
