@@ -74,4 +74,11 @@ mkdir -p "$out"
 arch=$(dpkg-architecture -qDEB_HOST_ARCH)
 deb="fnq_${changelog_version}_${arch}.deb"
 cp "$work/$deb" "$out/"
+# The build's log beside the package; its compiler warnings, if any, here.
+cp "$work/build.log" "$out/${deb%.deb}.build.log"
+warnings=$(grep -c ': warning: ' "$work/build.log" || true)
+if [ "$warnings" != 0 ]; then
+  grep ': warning: ' "$work/build.log" >&2
+  echo "package.sh: the build printed $warnings compiler warning(s); see $out/${deb%.deb}.build.log" >&2
+fi
 echo "$out/$deb"

@@ -22,8 +22,9 @@ class Combiner {
  public:
   struct Item {
     Request* request;
-    std::optional<Result<T>> result;  // set by the batch's writer
+    std::optional<Result<T>> result;  // set by the batch's writer, outside the lock
     bool waiting = true;              // in the queue, not yet in a batch
+    bool done = false;                // result is set (under the lock, after it is)
   };
 
   Combiner(std::size_t max_batch, int max_writers)
@@ -45,7 +46,7 @@ class Combiner {
     std::unique_lock<std::mutex> lock(m_mutex);
     m_queue.push_back(&me);
     for (;;) {
-      if (me.result) {
+      if (me.done) {
         return std::move(*me.result);
       }
       if (m_writers == m_max_writers || !me.waiting) {
@@ -57,6 +58,9 @@ class Combiner {
       lock.unlock();
       write_batch(batch, write);
       lock.lock();
+      for (Item* item : batch) {
+        item->done = true;
+      }
       --m_writers;
       m_done.notify_all();
     }

@@ -98,6 +98,10 @@ install_deb() {
 step "building the package"
 deb=$(bash "$src/scripts/package.sh" "$work/v1" | tail -n 1)
 [ -f "$deb" ] || fail "scripts/package.sh made no .deb"
+# The Release build (-O2, hardening) prints no compiler warning.
+if grep ': warning: ' "${deb%.deb}.build.log"; then
+  fail "the package's build printed compiler warnings (above)"
+fi
 basename "$deb"
 
 step "making a newer one, for the upgrade"
