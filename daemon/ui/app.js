@@ -412,6 +412,7 @@ function callsPage(params) {
   const state = params.get('state') || '';
   const fn = params.get('function') || '';
   const text = params.get('text') || '';
+  const pipeline = params.get('pipeline') || '';
   const before = params.get('before') || '';
   const stateSel = h('select', {name: 'state', id: 'filter-state'}, h('option', {value: ''}, 'any'),
     STATES.map((s) => h('option', {value: s, selected: s === state}, s.replace('_', ' '))));
@@ -424,20 +425,24 @@ function callsPage(params) {
     if (stateSel.value) q.set('state', stateSel.value);
     if (fnInput.value.trim()) q.set('function', fnInput.value.trim());
     if (textInput.value.trim()) q.set('text', textInput.value.trim());
+    if (pipeline) q.set('pipeline', pipeline);
     navigate(`/ui/calls${q.toString() ? '?' + q : ''}`);
   }},
   h('label', {}, 'State', stateSel), h('label', {}, 'Function', fnInput, names), h('label', {}, 'Text', textInput),
   h('button', {type: 'submit', class: 'primary', id: 'filter-apply'}, 'Filter'),
-  (state || fn || text) ? link('/ui/calls', 'Clear') : null);
+  (state || fn || text || pipeline) ? link('/ui/calls', 'Clear') : null);
   const list = h('div', {id: 'calls'});
   const pager = h('div', {class: 'pager', id: 'pager'});
-  const root = h('div', {}, h('h1', {}, 'Calls'), h('section', {class: 'panel'}, form, list, pager));
+  const scope = pipeline ? h('p', {id: 'calls-pipeline'}, 'The calls of pipeline ',
+    link(`/ui/pipelines/${encodeURIComponent(pipeline)}`, shortId(pipeline), {title: pipeline})) : null;
+  const root = h('div', {}, h('h1', {}, 'Calls'), scope, h('section', {class: 'panel'}, form, list, pager));
   let namesLoaded = false;
   function pageUrl(b) {
     const q = new URLSearchParams();
     if (state) q.set('state', state);
     if (fn) q.set('function', fn);
     if (text) q.set('text', text);
+    if (pipeline) q.set('pipeline', pipeline);
     if (b) q.set('before', b);
     return `/ui/calls${q.toString() ? '?' + q : ''}`;
   }
@@ -446,6 +451,7 @@ function callsPage(params) {
     if (state) q.set('state', state);
     if (fn) q.set('function', fn);
     if (text) q.set('text', text);
+    if (pipeline) q.set('pipeline', pipeline);
     if (before) q.set('before', before);
     const data = await api(`/v1/calls?${q}`);
     if (!namesLoaded) {

@@ -43,7 +43,8 @@ function pipelinePage(id) {
   const tiles = h('div', {id: 'state-counts'});
   const stages = h('div', {id: 'stages'});
   const root = h('div', {}, heading, stateBox,
-    h('section', {class: 'panel'}, h('h2', {}, 'Stages, in the order submitted'), stages),
+    h('section', {class: 'panel'}, h('h2', {}, 'Stages, in the order submitted'), stages,
+      h('p', {}, link(`/ui/calls?pipeline=${encodeURIComponent(id)}`, 'Its calls, newest first →', {id: 'pipeline-calls'}))),
     h('div', {class: 'grid'},
       h('section', {class: 'panel'}, h('h2', {}, 'Fields'), fields),
       h('section', {class: 'panel'}, h('h2', {}, 'Stages by state'), tiles)));

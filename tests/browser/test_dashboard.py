@@ -470,6 +470,18 @@ class DashboardTest(unittest.TestCase):
                                ("report", "skipped", "parse"), ("index", "succeeded", "fetch")])
         self.screenshot("pipeline")
 
+        # Its calls, on the calls page filtered by the pipeline.
+        self.driver.find_element(By.ID, "pipeline-calls").click()
+        wait_for("the calls page", lambda: self.driver.current_url.endswith(f"/ui/calls?pipeline={pid}"))
+        listed = wait_for("the pipeline's calls", lambda: [
+            r.get_attribute("data-call-id") for r in
+            self.driver.find_elements(By.CSS_SELECTOR, "#calls-table tbody tr[data-call-id]")] or None)
+        self.assertEqual(sorted(listed), sorted(stages.values()))
+        self.assertIn(pid[:8], self.text("#calls-pipeline"))
+        self.driver.find_element(By.CSS_SELECTOR, "#calls-pipeline a").click()
+        wait_for("back on the pipeline", lambda: self.driver.current_url.endswith(f"/ui/pipelines/{pid}"))
+        wait_for("its stages again", lambda: self.driver.find_elements(By.CSS_SELECTOR, "#stages-table tbody tr[data-stage]"))
+
         # A stage links to its call, whose page links back.
         self.driver.find_element(By.CSS_SELECTOR, '#stages-table tr[data-stage="parse"] a.stage-link').click()
         self.wait_text("#call-pipeline", lambda t: "parse" in t, "the call's stage")
