@@ -84,9 +84,10 @@ void HttpLoop::serve(const ConnPtr& c) {
     bool sent = send_answer(*c, answer);
     if (r.bytes.size() >= k_trim_after_request) {
       // The request's bytes, its parsed body and what the handler made of
-      // them are freed once these go; glibc would keep them in this
-      // worker's malloc arena (its high-water mark: about 60 MiB of the
-      // 108 MiB resident after benchmark 5 stored 1,000,000 calls).
+      // them are freed once these go; glibc would keep what it did not map
+      // in this worker's malloc arena, at its high-water mark (see
+      // docs/internals.md, "JSON bodies"). The one place a large request
+      // gives its memory back.
       std::string().swap(r.bytes);
       std::string().swap(answer);
       malloc_trim(0);

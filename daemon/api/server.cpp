@@ -1,6 +1,5 @@
 #include "daemon/api/server.h"
 
-#include <malloc.h>
 #include <netdb.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -60,9 +59,6 @@ void close_after_answer() {
 }
 
 namespace {
-
-// A request whose body is at least this large gives its memory back after.
-constexpr std::size_t k_trim_after_body = 1u << 20;
 
 bool is_body_method(const std::string& method) {
   return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
@@ -284,12 +280,6 @@ void run_handler(ApiContext& ctx, const std::string& route, const Handler& handl
   }
   if (!status) {
     write_error(res, http_status(status.error().kind), status.error().message);
-  }
-  if (req.body.size() >= k_trim_after_body) {
-    // The body and its parsed JSON, freed by now, would stay in this pool
-    // thread's malloc arena (glibc gives threads separate arenas), each
-    // arena keeping its high-water mark.
-    malloc_trim(0);
   }
 }
 
