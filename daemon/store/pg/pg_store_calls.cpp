@@ -208,6 +208,21 @@ Result<SubmitResult> submit_one(Connection& conn, const NewCall& nc,
   return SubmitResult{std::move(*inserted), false};
 }
 
+// One request's calls, in order, in the current transaction; *added is set
+// when one of them is new (not an earlier call found by its key).
+Result<std::vector<SubmitResult>> submit_each(Connection& conn, const std::vector<NewCall>& calls,
+                                              std::optional<std::string>* checked_function,
+                                              bool* added) {
+  std::vector<SubmitResult> out;
+  out.reserve(calls.size());
+  for (const NewCall& nc : calls) {
+    FNQ_TRY_ASSIGN(SubmitResult r, submit_one(conn, nc, checked_function));
+    *added = *added || !r.existing;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 }  // namespace
 
 // A request of more calls than this is written alone: its transaction is
@@ -225,15 +240,9 @@ Result<std::vector<SubmitResult>> PgStore::submit(std::vector<NewCall> calls) {
 Result<std::vector<SubmitResult>> PgStore::submit_alone(const std::vector<NewCall>& calls) {
   return write<std::vector<SubmitResult>>(
       [&](Connection& conn) -> Result<std::vector<SubmitResult>> {
-        std::vector<SubmitResult> out;
-        out.reserve(calls.size());
         std::optional<std::string> checked_function;
         bool added = false;
-        for (const NewCall& nc : calls) {
-          FNQ_TRY_ASSIGN(SubmitResult r, submit_one(conn, nc, &checked_function));
-          added = added || !r.existing;
-          out.push_back(std::move(r));
-        }
+        FNQ_TRY_ASSIGN(auto out, submit_each(conn, calls, &checked_function, &added));
         if (added) {
           FNQ_TRY(notify_work(conn));
         }
@@ -255,13 +264,7 @@ void PgStore::submit_together(std::vector<SubmitCombiner::Item*>& batch) {
     std::optional<std::string> checked_function;
     bool added = false;
     for (SubmitCombiner::Item* item : batch) {
-      std::vector<SubmitResult> answer;
-      answer.reserve(item->request->size());
-      for (const NewCall& nc : *item->request) {
-        FNQ_TRY_ASSIGN(SubmitResult r, submit_one(conn, nc, &checked_function));
-        added = added || !r.existing;
-        answer.push_back(std::move(r));
-      }
+      FNQ_TRY_ASSIGN(auto answer, submit_each(conn, *item->request, &checked_function, &added));
       out.push_back(std::move(answer));
     }
     if (added) {
