@@ -243,11 +243,8 @@ Query Database::query_static(const char* sql, std::size_t size) {
     return Query(this, known->second->stmt, known->second, std::nullopt, SQLITE_OK);
   }
   Query q = query(std::string(sql, size));
-  if (known == m_by_address.end()) {
-    auto it = m_cache.find(std::string(sql, size));
-    if (it != m_cache.end()) {
-      m_by_address.emplace(sql, &it->second);
-    }
+  if (q.m_entry) {  // the cached statement (not a fresh one for a nested use)
+    m_by_address.emplace(sql, q.m_entry);
   }
   return q;
 }
