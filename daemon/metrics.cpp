@@ -45,6 +45,11 @@ void Metrics::http_request(const std::string& route, int status) {
   ++m_http[{route, status}];
 }
 
+void Metrics::http_answered_on_loop() {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  ++m_loop_answers;
+}
+
 void Metrics::callback_delivery(const std::string& outcome) {
   std::lock_guard<std::mutex> lock(m_mutex);
   ++m_callbacks[outcome];
@@ -125,6 +130,10 @@ std::string Metrics::render(const StoreStats& stats, std::size_t running,
     out << "fnq_http_requests_total{route=\"" << label(std::get<0>(key)) << "\",status=\""
         << std::get<1>(key) << "\"} " << n << "\n";
   }
+  out << "# HELP fnq_http_loop_answers_total Requests answered by the HTTP event loop without a "
+         "worker thread (plain submits to /async-function/, each parked until its group "
+         "commit).\n# TYPE fnq_http_loop_answers_total counter\n"
+      << "fnq_http_loop_answers_total " << m_loop_answers << "\n";
   return out.str();
 }
 

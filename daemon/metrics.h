@@ -22,6 +22,8 @@ class Metrics {
 
   void call_finished(const std::string& function, CallState state, std::int64_t duration_ms);
   void http_request(const std::string& route, int status);
+  // A request answered by the HTTP event loop without a worker thread.
+  void http_answered_on_loop();
   void callback_delivery(const std::string& outcome);  // delivered|retry|failed
   // Outcomes the store refused, kept in memory until it takes them.
   void set_unrecorded_outcomes(std::size_t n);
@@ -49,6 +51,7 @@ class Metrics {
       {"delivered", 0}, {"retry", 0}, {"failed", 0}};
   std::size_t m_unrecorded_outcomes = 0;
   std::uint64_t m_record_failures = 0;
+  std::uint64_t m_loop_answers = 0;
 };
 
 }  // namespace fnq

@@ -11,6 +11,7 @@
 
 #include "common/model.h"
 #include "common/result.h"
+#include "daemon/api/http_server.h"
 #include "daemon/api/ui_sessions.h"
 #include "daemon/config.h"
 #include "daemon/functions.h"
@@ -52,6 +53,8 @@ void write_json(httplib::Response& res, int status, const json& body);
 void write_error(httplib::Response& res, int status, const std::string& message);
 // Closes the connection after this answer (a request body was left unread).
 void close_after_answer();
+// auth is "Bearer <the daemon's token>".
+bool bearer_matches(const ApiContext& ctx, const std::string& auth);
 
 // A full id, or a unique prefix of >= 8 characters.
 Result<std::string> resolve_call_id(Store& store, const std::string& text);
@@ -76,6 +79,11 @@ inline constexpr Millis k_unlimited_wait{365LL * 24 * 3600 * 1000};
 void register_call_routes(httplib::Server& server, ApiContext& ctx);
 void register_function_routes(httplib::Server& server, ApiContext& ctx);
 void register_openfaas_routes(httplib::Server& server, ApiContext& ctx);
+// The loop handler (http_server.h) for POST /async-function/{name}: a plain
+// submit is checked on the loop's thread and parked until the group commit
+// that stores it; anything else is declined, for httplib's route to answer.
+bool async_function_on_loop(ApiContext& ctx, const HttpServer& server, const LoopRequest& request,
+                            LoopAnswer answer);
 void register_system_routes(httplib::Server& server, ApiContext& ctx);
 void register_pipeline_routes(httplib::Server& server, ApiContext& ctx);
 
@@ -96,6 +104,10 @@ Result<SubmitRequest> submit_request_from_json(ApiContext& ctx, const json& body
 Result<std::vector<SubmitResult>> submit_calls(ApiContext& ctx, std::vector<SubmitRequest> calls);
 // The first half of submit_calls: the calls checked, with defaults and ids.
 Result<std::vector<NewCall>> prepare_calls(ApiContext& ctx, std::vector<SubmitRequest> calls);
+// The second half of submit_calls without blocking: stores prepared calls
+// and calls done with the results once they are durable (on the store's
+// thread where it has one), after telling the scheduler and waiters.
+void store_calls_then(ApiContext& ctx, std::vector<NewCall> batch, Store::SubmitDone done);
 // Tells the scheduler and waiters about calls just stored.
 class NewCallReport {
  public:

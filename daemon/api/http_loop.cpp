@@ -123,6 +123,7 @@ void HttpLoop::run() {
       on_event(events[static_cast<std::size_t>(i)]);
     }
     take_handbacks();
+    take_loop_answers();
     if (Clock::now() - m_last_check >= k_tick) {
       check_deadlines();
     }

@@ -7,6 +7,9 @@
 // when the loop owns it. A worker serves the queued requests in order and
 // gives the connection back, waking the loop only when the loop has
 // something to do (an answer the socket did not take at once, a close).
+// A request the server's loop handler takes (a submit) is not given to a
+// worker: the connection stays owned by "a worker" while the handler's
+// answer is pending, and the loop writes that answer when it arrives.
 #include <sys/epoll.h>
 
 #include <chrono>
@@ -89,6 +92,9 @@ class HttpLoop {
   void close_conn(const ConnPtr& c);
   void check_deadlines();
   void take_handbacks();
+  // The loop handler's side: offers c's next request to it.
+  bool answer_on_loop(const ConnPtr& c);
+  void take_loop_answers();
   void begin_stop();
 
   // Worker side (http_workers.cpp).
@@ -116,6 +122,12 @@ class HttpLoop {
 
   std::mutex m_handback_mutex;
   std::vector<ConnPtr> m_handbacks;
+  struct LoopAnswered {
+    ConnPtr conn;
+    std::function<std::string()> make_bytes;
+    bool close = false;
+  };
+  std::vector<LoopAnswered> m_loop_answers;  // under m_handback_mutex
 
   std::mutex m_work_mutex;
   std::condition_variable m_work_cv;

@@ -79,9 +79,65 @@ class ExchangeScope {
   ExchangeScope& operator=(const ExchangeScope&) = delete;
 };
 
+// The reason phrase httplib writes for status.
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 417: return "Expectation Failed";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 507: return "Insufficient Storage";
+    default: return "Internal Server Error";
+  }
+}
+
 }  // namespace
 
 Exchange* current_exchange() { return t_exchange; }
+
+std::string HttpServer::format_answer(httplib::Response& res, bool close) const {
+  if (close) {
+    res.set_header("Connection", "close");
+    res.headers.erase("Keep-Alive");
+  } else {
+    res.set_header("Keep-Alive", "timeout=" + std::to_string(keep_alive_timeout_sec_) +
+                                     ", max=" + std::to_string(keep_alive_max_count_));
+  }
+  if (!res.has_header("Content-Type") && !res.body.empty()) {
+    res.set_header("Content-Type", "text/plain");
+  }
+  res.set_header("Content-Length", std::to_string(res.body.size()));
+  std::string out;
+  out.reserve(256 + res.body.size());
+  out += "HTTP/1.1 ";
+  out += std::to_string(res.status);
+  out += ' ';
+  out += reason_phrase(res.status);
+  out += "\r\n";
+  for (const auto& [name, value] : res.headers) {  // httplib's order: by name, any case
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  out += "\r\n";
+  out += res.body;
+  return out;
+}
 
 HttpServer::HttpServer(HttpLimits limits, Metrics& metrics)
     : m_limits(std::move(limits)),

@@ -71,6 +71,26 @@ struct Exchange {
 // The exchange served on this thread, or nullptr outside one.
 Exchange* current_exchange();
 
+// A whole request, offered to the loop handler before any worker sees it.
+struct LoopRequest {
+  const RequestHead& head;
+  std::string_view body;  // as sent: the Content-Length bytes after the head
+  std::string peer;       // "127.0.0.1:51234"
+  bool close = false;     // the answer must close the connection
+};
+// Gives the loop a request's answer and whether to close the connection
+// after it. Called once, from any thread. The loop's thread runs
+// make_bytes (which returns the answer's bytes, as format_answer makes
+// them) and writes them: the thread that calls this, the store's writer
+// answering a whole group commit, is spared that work.
+using LoopAnswer = std::function<void(std::function<std::string()> make_bytes, bool close)>;
+// Answers a request on the loop's thread, without a worker or httplib, or
+// declines it (false) having done nothing, and a worker serves it as any
+// other. When it takes the request (true), it calls answer exactly once,
+// later or at once. It must not block: it may hand its work to a thread
+// that answers many requests at a time (the store's writer).
+using LoopHandler = std::function<bool(const LoopRequest&, LoopAnswer answer)>;
+
 class HttpServer : public httplib::Server {
  public:
   HttpServer(HttpLimits limits, Metrics& metrics);
@@ -96,6 +116,13 @@ class HttpServer : public httplib::Server {
   int max_waiting_requests() const;
   const HttpLimits& limits() const { return m_limits; }
 
+  // Set before listening.
+  void set_loop_handler(LoopHandler handler) { m_loop_handler = std::move(handler); }
+  // An answer's bytes as httplib writes them: the status line, res's
+  // headers in httplib's order with its Content-Length, Content-Type and
+  // Keep-Alive (or Connection: close), and the body.
+  std::string format_answer(httplib::Response& res, bool close) const;
+
   // For the loop's workers: runs httplib on one request's bytes. close_in:
   // answer with Connection: close. *closed_by_client: the request asked to
   // close. Returns the answer's bytes ("" when httplib wrote none).
@@ -111,6 +138,7 @@ class HttpServer : public httplib::Server {
   std::atomic<bool> m_running{false};
   std::atomic<int> m_connections{0};
   std::unique_ptr<HttpLoop> m_loop;
+  LoopHandler m_loop_handler;
   friend class HttpLoop;
 };
 

@@ -1,11 +1,15 @@
 // The OpenFaaS-compatible routes: /async-function/{name} and /function/{name}.
+#include <strings.h>
+
 #include <cstdio>
 #include <cstring>
 
 #include "common/ranges.h"
 #include "common/timeutil.h"
 #include "daemon/api/context.h"
+#include "daemon/api/http_server.h"
 #include "daemon/log.h"
+#include "fnq/version.h"
 
 namespace fnq {
 
@@ -13,6 +17,21 @@ namespace {
 
 const char* const k_function_path = R"(/function/([^/?]+)(/[^?]*)?)";
 const char* const k_async_path = R"(/async-function/([^/?]+)(/[^?]*)?)";
+
+// What a call is made of, from httplib's request or the loop's.
+struct FunctionRequest {
+  std::string name;  // the function
+  const httplib::Headers& headers;
+  std::string body;
+  RequestInfo info;  // method, path below the name, query, headers
+};
+
+// The first value of a header, or "" (httplib's get_header_value).
+std::string header_value(const httplib::Headers& headers, const char* name) {
+  auto it = headers.equal_range(name).first;
+  return it == headers.end() || strcasecmp(it->first.c_str(), name) != 0 ? std::string()
+                                                                         : it->second;
+}
 
 RequestInfo request_info(const httplib::Request& req) {
   RequestInfo info;
@@ -30,9 +49,9 @@ RequestInfo request_info(const httplib::Request& req) {
 
 // Builds a call from an OpenFaaS-style request: the body is the input,
 // options come from headers.
-Result<SubmitRequest> call_from_request(ApiContext& ctx, const httplib::Request& req, bool sync) {
-  json body = {{"function", std::string(req.matches[1])}};
-  auto header = [&](const char* name) { return req.get_header_value(name); };
+Result<SubmitRequest> call_from_request(ApiContext& ctx, FunctionRequest req, bool sync) {
+  json body = {{"function", req.name}};
+  auto header = [&](const char* name) { return header_value(req.headers, name); };
   if (auto v = header("X-Callback-Url"); !v.empty()) {
     body["callback_url"] = v;
   }
@@ -81,9 +100,15 @@ Result<SubmitRequest> call_from_request(ApiContext& ctx, const httplib::Request&
   }
   body["sync"] = sync;
   FNQ_TRY_ASSIGN(auto r, submit_request_from_json(ctx, body));
-  r.new_call.input = req.body;
-  r.new_call.call.request = request_info(req);
+  r.new_call.input = std::move(req.body);
+  r.new_call.call.request = std::move(req.info);
   return r;
+}
+
+Result<SubmitRequest> call_from_request(ApiContext& ctx, const httplib::Request& req, bool sync) {
+  return call_from_request(
+      ctx, FunctionRequest{std::string(req.matches[1]), req.headers, req.body, request_info(req)},
+      sync);
 }
 
 // Names the header rather than the JSON field the header became.
@@ -176,10 +201,104 @@ Status sync_function(ApiContext& ctx, const httplib::Request& req, httplib::Resp
   return {};
 }
 
+const char* const k_async_route = "/async-function/{name}";
+
+// The answer to a submit the loop took, as async_function and post_route
+// would write it.
+std::string loop_answer(ApiContext& ctx, const HttpServer& server, const std::string& path,
+                        const std::string& peer, bool close,
+                        Result<std::vector<SubmitResult>> results) {
+  httplib::Response res;
+  if (results) {
+    const SubmitResult& r = results->front();
+    log_line("call " + r.call.id + " " + r.call.function +
+             (r.existing ? " already exists for key" : " " + std::string(to_string(r.call.state))) +
+             " (async-function)");
+    res.set_header("X-Call-Id", r.call.id);
+    write_json(res, r.existing ? 200 : 202, json{{"id", r.call.id}});
+  } else {
+    Error e = with_header_names(results.error());
+    write_error(res, http_status(e.kind), e.message);
+    log_line("POST " + path + " from " + peer + ": " + std::to_string(res.status) + " " +
+             e.message);
+  }
+  res.set_header("X-Fnq-Version", k_version);
+  ctx.metrics.http_request(k_async_route, res.status);
+  ctx.metrics.http_answered_on_loop();
+  return server.format_answer(res, close);
+}
+
 }  // namespace
 
+bool async_function_on_loop(ApiContext& ctx, const HttpServer& server, const LoopRequest& r,
+                            LoopAnswer answer) {
+  static constexpr std::string_view k_prefix = "/async-function/";
+  const RequestHead& head = r.head;
+  // Anything unusual goes the usual way: httplib answers it, errors included.
+  if (!ctx.store.submits_without_blocking() || head.method != "POST" ||
+      head.version != "HTTP/1.1" || head.target.compare(0, k_prefix.size(), k_prefix) != 0 ||
+      head.target.find_first_of("%#") != std::string::npos || head.headers.count("Expect") ||
+      head.headers.count("Accept-Encoding") || r.body.size() > ctx.config.max_body ||
+      (!ctx.token.empty() && !bearer_matches(ctx, header_value(head.headers, "Authorization")))) {
+    return false;
+  }
+  std::string_view rest = std::string_view(head.target).substr(k_prefix.size());
+  auto query = rest.find('?');
+  std::string_view path = rest.substr(0, query);
+  auto slash = path.find('/');
+  std::string name(path.substr(0, slash));
+  if (name.empty()) {
+    return false;
+  }
+  RequestInfo info;
+  info.method = head.method;
+  info.path = slash == std::string_view::npos ? std::string() : std::string(path.substr(slash));
+  info.query =
+      query == std::string_view::npos ? std::string() : std::string(rest.substr(query + 1));
+  for (const auto& [k, v] : head.headers) {
+    if (!v.empty()) {  // httplib drops empty values
+      info.headers.emplace_back(k, v);
+    }
+  }
+  std::vector<NewCall> batch;
+  try {
+    auto call = call_from_request(
+        ctx, FunctionRequest{name, head.headers, std::string(r.body), std::move(info)}, false);
+    if (!call) {
+      return false;
+    }
+    std::vector<SubmitRequest> one;
+    one.push_back(std::move(*call));
+    auto prepared = prepare_calls(ctx, std::move(one));
+    if (!prepared) {
+      return false;
+    }
+    batch = std::move(*prepared);
+    // Made here, on the loop's thread, rather than on the store's.
+    batch.front().request_json = to_json(batch.front().call.request).dump();
+  } catch (const std::exception&) {
+    return false;  // as above: a worker serves it, and reports what went wrong
+  }
+  std::string target_path(k_prefix);
+  target_path += path;
+  store_calls_then(
+      ctx, std::move(batch),
+      [&ctx, &server, answer = std::move(answer), target_path, peer = r.peer,
+       close = r.close](Result<std::vector<SubmitResult>> results) mutable {
+        // On the store's thread: the answer is made on the loop's.
+        auto shared = std::make_shared<Result<std::vector<SubmitResult>>>(std::move(results));
+        answer(
+            [&ctx, &server, shared, target_path = std::move(target_path), peer = std::move(peer),
+             close] {
+              return loop_answer(ctx, server, target_path, peer, close, std::move(*shared));
+            },
+            close);
+      });
+  return true;
+}
+
 void register_openfaas_routes(httplib::Server& s, ApiContext& ctx) {
-  const std::string async_route = "/async-function/{name}";
+  const std::string async_route = k_async_route;
   add_route(s, ctx, "POST", k_async_path, async_route, async_function);
   for (const char* method : {"GET", "PUT", "DELETE", "PATCH", "OPTIONS"}) {
     add_route(s, ctx, method, k_async_path, async_route, async_not_allowed);

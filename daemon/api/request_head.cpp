@@ -141,10 +141,18 @@ RequestHead parse_request_head(std::string_view block) {
   RequestHead head;
   auto eol = block.find('\n');  // past the request line, which httplib checks
   std::string_view request_line = block.substr(0, eol);
+  if (!request_line.empty() && request_line.back() == '\r') {
+    request_line.remove_suffix(1);
+  }
   auto sp = request_line.find(' ');
+  head.method = std::string(request_line.substr(0, sp));
   if (sp != std::string_view::npos) {
     auto target = request_line.substr(sp + 1);
-    head.target = std::string(target.substr(0, target.find(' ')));
+    auto sp2 = target.find(' ');
+    head.target = std::string(target.substr(0, sp2));
+    if (sp2 != std::string_view::npos) {
+      head.version = std::string(target.substr(sp2 + 1));
+    }
   }
   while (eol != std::string_view::npos && !head.refusal) {
     block.remove_prefix(eol + 1);

@@ -20,7 +20,9 @@ struct HeadRefusal {
 };
 
 struct RequestHead {
+  std::string method;        // the request line's method, as sent ("POST")
   std::string target;        // the request line's target, as sent ("/v1/calls?x=1")
+  std::string version;       // the request line's version, as sent ("HTTP/1.1")
   httplib::Headers headers;  // values as sent, empty ones included
   std::optional<HeadRefusal> refusal;
 };

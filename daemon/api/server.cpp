@@ -58,6 +58,12 @@ void close_after_answer() {
   }
 }
 
+bool bearer_matches(const ApiContext& ctx, const std::string& auth) {
+  const std::string prefix = "Bearer ";
+  return auth.size() > prefix.size() && auth.compare(0, prefix.size(), prefix) == 0 &&
+         constant_time_equal(auth.substr(prefix.size()), ctx.token);
+}
+
 namespace {
 
 bool is_body_method(const std::string& method) {
@@ -79,12 +85,6 @@ void set_route(const std::string& route) {
     e->route = route;
     e->routed = true;
   }
-}
-
-bool bearer_matches(const ApiContext& ctx, const std::string& auth) {
-  const std::string prefix = "Bearer ";
-  return auth.size() > prefix.size() && auth.compare(0, prefix.size(), prefix) == 0 &&
-         constant_time_equal(auth.substr(prefix.size()), ctx.token);
 }
 
 bool has_bearer_token(ApiContext& ctx, const httplib::Request& req) {
@@ -459,6 +459,9 @@ ApiServer::ApiServer(ApiContext& ctx) : m_ctx(ctx) {
   s.set_post_routing_handler(
       [&ctx](const httplib::Request& req, httplib::Response& res) { post_route(ctx, req, res); });
   s.set_error_handler(httplib::Server::HandlerWithResponse(httplib_error));
+  s.set_loop_handler([&ctx, &s](const LoopRequest& request, LoopAnswer answer) {
+    return async_function_on_loop(ctx, s, request, std::move(answer));
+  });
   register_system_routes(s, ctx);
   register_call_routes(s, ctx);
   register_function_routes(s, ctx);

@@ -215,10 +215,10 @@ void NewCallReport::send(ApiContext& ctx) {
   }
 }
 
-Result<std::vector<SubmitResult>> submit_calls(ApiContext& ctx,
-                                               std::vector<SubmitRequest> requests) {
-  FNQ_TRY_ASSIGN(auto batch, prepare_calls(ctx, std::move(requests)));
-  FNQ_TRY_ASSIGN(auto results, ctx.store.submit(std::move(batch)));
+namespace {
+
+// Tells the scheduler and waiters about the calls just stored.
+void report_new_calls(ApiContext& ctx, const std::vector<SubmitResult>& results) {
   NewCallReport report;
   for (const auto& r : results) {
     if (!r.existing) {  // a repeat is nothing new for the scheduler
@@ -226,7 +226,26 @@ Result<std::vector<SubmitResult>> submit_calls(ApiContext& ctx,
     }
   }
   report.send(ctx);
+}
+
+}  // namespace
+
+Result<std::vector<SubmitResult>> submit_calls(ApiContext& ctx,
+                                               std::vector<SubmitRequest> requests) {
+  FNQ_TRY_ASSIGN(auto batch, prepare_calls(ctx, std::move(requests)));
+  FNQ_TRY_ASSIGN(auto results, ctx.store.submit(std::move(batch)));
+  report_new_calls(ctx, results);
   return results;
+}
+
+void store_calls_then(ApiContext& ctx, std::vector<NewCall> batch, Store::SubmitDone done) {
+  ctx.store.submit_then(std::move(batch),
+                        [&ctx, done = std::move(done)](Result<std::vector<SubmitResult>> results) {
+                          if (results) {
+                            report_new_calls(ctx, *results);
+                          }
+                          done(std::move(results));
+                        });
 }
 
 }  // namespace fnq

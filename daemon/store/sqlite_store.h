@@ -7,6 +7,7 @@
 // (promote, claim, finish, requeue, recovery), sqlite_store_admin.cpp (cancel, retry, prune,
 // callbacks, stats, delete_function).
 #include <memory>
+#include <mutex>
 #include <utility>
 
 #include "daemon/store/lock_file.h"
@@ -31,6 +32,8 @@ class SqliteStore final : public Store {
                                        std::int64_t now) override;
 
   Result<std::vector<SubmitResult>> submit(std::vector<NewCall> calls) override;
+  void submit_then(std::vector<NewCall> calls, SubmitDone done) override;
+  bool submits_without_blocking() const override { return true; }
   Result<Call> get_call(const std::string& id) override;
   Result<std::vector<Call>> get_calls(const std::vector<std::string>& ids) override;
   Result<std::vector<std::string>> find_ids(const std::string& prefix, int limit) override;
@@ -91,6 +94,14 @@ class SqliteStore final : public Store {
   LockFile m_lock;
   ReaderPool m_readers;
   std::unique_ptr<Writer> m_writer;
+  // submit_then's queue: taken whole by the one writer task posted for it.
+  struct QueuedSubmit {
+    std::vector<NewCall> calls;
+    SubmitDone done;
+    Result<std::vector<SubmitResult>> result = std::vector<SubmitResult>{};
+  };
+  std::mutex m_submits_mutex;
+  std::vector<QueuedSubmit> m_submits;
   bool m_closed = false;  // close() is called by the store's owner, once nothing else uses it
 };
 

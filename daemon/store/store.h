@@ -6,6 +6,7 @@
 // transaction is durably committed (group commit may batch several callers'
 // writes into one transaction; each caller still gets its own result).
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <tuple>
@@ -25,6 +26,9 @@ namespace fnq {
 struct NewCall {
   Call call;
   std::string input;
+  // call.request as JSON (to_json(...).dump()) when the caller made it on
+  // its own thread; empty: the store makes it.
+  std::string request_json;
 };
 
 struct SubmitResult {
@@ -144,6 +148,15 @@ class Store {
   // (function, key) returns that call with existing=true. A call whose needs
   // include an unsuccessful terminal call is stored as skipped at once.
   virtual Result<std::vector<SubmitResult>> submit(std::vector<NewCall> calls) = 0;
+  // submit() without blocking the caller: done gets submit()'s result once
+  // the calls are durably stored (or not), on a thread of the store's. A
+  // store that cannot do that (submits_without_blocking() false) runs
+  // submit() and calls done on the caller's thread.
+  using SubmitDone = std::function<void(Result<std::vector<SubmitResult>>)>;
+  virtual void submit_then(std::vector<NewCall> calls, SubmitDone done) {
+    done(submit(std::move(calls)));
+  }
+  virtual bool submits_without_blocking() const { return false; }
   virtual Result<Call> get_call(const std::string& id) = 0;  // not_found
   // In the order asked; not_found names the first unknown id.
   virtual Result<std::vector<Call>> get_calls(const std::vector<std::string>& ids) = 0;

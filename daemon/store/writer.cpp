@@ -60,6 +60,23 @@ Status Writer::run(Task task, Commit commit) {
   return pending->result;
 }
 
+void Writer::post(Task task, Done done, Commit commit) {
+  auto pending = std::make_shared<Pending>();
+  pending->task = std::move(task);
+  pending->on_done = std::move(done);
+  pending->commit = commit;
+  std::unique_lock<std::mutex> lock(m_mutex);
+  if (!m_stopping) {
+    m_queue.push_back(std::move(pending));
+    lock.unlock();
+    // Only the thread takes posted tasks: a lone caller runs its own.
+    m_wake.notify_one();
+    return;
+  }
+  lock.unlock();
+  pending->on_done(make_error(ErrorKind::shutting_down, "the store is closing"));
+}
+
 Writer::FreeAfterLoneBatch::~FreeAfterLoneBatch() {
   std::lock_guard<std::mutex> lock(writer.m_mutex);
   writer.m_running = false;
@@ -104,7 +121,11 @@ void Writer::loop() {
       m_running = false;
     }
     for (const PendingPtr& p : batch) {
-      p->done_cv.notify_one();
+      if (p->on_done) {
+        p->on_done(std::move(p->result));
+      } else {
+        p->done_cv.notify_one();
+      }
     }
     batch.clear();
   }
@@ -139,6 +160,10 @@ void Writer::run_batch(const std::vector<PendingPtr>& batch) {
     }
     return;
   }
+  if (batch.size() == 1) {
+    run_alone(*batch.front());
+    return;
+  }
   std::size_t ran = 0;
   bool lost = false;
   for (; ran < batch.size() && !lost; ++ran) {
@@ -156,6 +181,25 @@ void Writer::run_batch(const std::vector<PendingPtr>& batch) {
     } else if (!committed.ok() && p->result.ok()) {
       p->result = committed;
     }
+  }
+}
+
+// A batch of one needs no savepoint: the transaction is the task's.
+void Writer::run_alone(Pending& p) {
+  try {
+    p.result = p.task(m_db);
+  } catch (const std::exception& e) {
+    p.result = make_error(ErrorKind::internal, std::string("store task failed: ") + e.what());
+  }
+  if (p.result.ok() && !m_db.in_transaction()) {
+    p.result = make_error(ErrorKind::internal, "transaction ended inside a store task");
+  }
+  Status ended = p.result.ok() ? m_db.run("COMMIT") : Status{};
+  if ((!p.result.ok() || !ended.ok()) && m_db.in_transaction()) {
+    (void)m_db.run("ROLLBACK");
+  }
+  if (!ended.ok()) {
+    p.result = ended;
   }
 }
 

@@ -7,12 +7,18 @@
 // gets its own error; the others go on), COMMITs once, and only then wakes
 // the callers: a result is given only after it is durably committed. If the
 // COMMIT fails, every task of the batch that had succeeded gets that error.
+// A batch of one task runs without a savepoint (its failure rolls back the
+// transaction): a savepoint costs a copy of every page it changes.
 // One fsync thus serves many concurrent submits, finishes and claims.
 //
 // A caller that finds nothing queued and no batch running (the scheduler
 // between bursts, a lone submit) runs its task as a batch of one on its own
 // thread: two thread switches fewer. Under load the writer thread keeps
 // taking whole batches, without a hand-off between them.
+//
+// post() queues a task without blocking: the writer thread runs it in its
+// next batch and then calls its `done` with the result, after the COMMIT, so
+// that one thread answers a whole batch (the HTTP loop's parked submits).
 //
 // A task may be deferred: its batch, if it holds only deferred tasks, commits
 // with synchronous=NORMAL, so it is written to the WAL but not fsynced; the
@@ -38,6 +44,9 @@ class Writer {
   // A task reads and writes through the connection it is given, inside the
   // batch transaction; it must not begin or end transactions itself.
   using Task = std::function<Status(Database&)>;
+  // Called once with a posted task's result, on the writer thread (or on
+  // the caller's, at once, when the writer is stopping).
+  using Done = std::function<void(Status)>;
 
   enum class Commit {
     durable,   // fsynced before run() returns (with --sync full)
@@ -59,6 +68,11 @@ class Writer {
   // Runs task in the next batch; returns once that batch is committed (or
   // failed). Thread-safe.
   Status run(Task task, Commit commit = Commit::durable);
+
+  // Runs task in the next batch without waiting for it: done gets its
+  // result after that batch's COMMIT. done must not throw or call run().
+  // Thread-safe.
+  void post(Task task, Done done, Commit commit = Commit::durable);
 
   // Tasks waiting for the next batch, and whether the destructor has begun
   // (for tests).
@@ -87,6 +101,7 @@ class Writer {
  private:
   struct Pending {
     Task task;
+    Done on_done;  // posted: called instead of waking a waiting caller
     Commit commit = Commit::durable;
     Status result;
     bool done = false;
@@ -108,6 +123,8 @@ class Writer {
   // Sets PRAGMA synchronous for the batch's commit. false: it failed, and
   // the batch's tasks have that error.
   bool set_durability(const std::vector<PendingPtr>& batch);
+  // Runs a batch's only task and ends the transaction.
+  void run_alone(Pending& p);
   // Runs one task inside its savepoint. false: the whole transaction was
   // lost (SQLite rolled it back), so the batch cannot be committed.
   bool run_in_savepoint(Pending& p);

@@ -122,6 +122,7 @@ std::optional<RawResponse> RawHttp::read_response(std::chrono::milliseconds time
       RawResponse r;
       std::string head = m_in.substr(0, end);
       r.status = std::atoi(head.c_str() + head.find(' ') + 1);
+      r.head = head;
       std::size_t pos = head.find("\r\n");
       while (pos != std::string::npos && pos < head.size()) {
         std::size_t next = head.find("\r\n", pos + 2);

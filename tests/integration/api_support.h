@@ -30,6 +30,7 @@ json expect_json(const httplib::Result& res, int status);
 std::map<std::string, std::string> parse_env(const std::string& text);
 
 struct RawResponse {
+  std::string head;  // the status line and header lines, as received
   int status = 0;
   httplib::Headers headers;
   std::string body;

@@ -1,5 +1,7 @@
 // Submitting calls, idempotency, group commit under concurrency, and reads.
 #include <atomic>
+#include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -468,6 +470,68 @@ TEST_P(SubmitTest, FunctionsCanBeAddedReadUpdatedAndListed) {
   EXPECT_EQ(m_store->get_function("nope").error().kind, ErrorKind::not_found);
   f.name = "Bad Name";
   EXPECT_EQ(m_store->put_function(f).error().kind, ErrorKind::invalid_input);
+}
+
+// Submits handed over without blocking (the HTTP loop's) share the store's
+// work when they arrive together, yet each is all-or-nothing on its own: a
+// bad one among them fails alone, and the counts hold only what was stored.
+TEST_P(SubmitTest, SubmitThenAnswersEachSubmitAloneWhenTheyShareABatch) {
+  constexpr int k_threads = 4;
+  constexpr int k_each = 40;
+  std::mutex mutex;
+  std::condition_variable cv;
+  int answered = 0;
+  std::vector<std::pair<NewCall, Result<std::vector<SubmitResult>>>> results;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < k_threads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < k_each; ++i) {
+        NewCall nc = make_call(i % 2 ? "fn" : "other", "in-" + std::to_string(t * k_each + i));
+        if (i % 7 == 3) {
+          nc.call.needs = {"019a0000-0000-7000-8000-00000000beef"};  // unknown: refused
+        }
+        std::vector<NewCall> one{nc};
+        m_store->submit_then(std::move(one), [&, nc](Result<std::vector<SubmitResult>> r) {
+          std::lock_guard<std::mutex> lock(mutex);
+          results.emplace_back(nc, std::move(r));
+          ++answered;
+          cv.notify_all();
+        });
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    ASSERT_TRUE(
+        cv.wait_for(lock, std::chrono::seconds(20), [&] { return answered == k_threads * k_each; }))
+        << answered << " answered";
+  }
+  std::map<std::string, std::int64_t> stored_per_function;
+  for (auto& [nc, r] : results) {
+    bool bad = !nc.call.needs.empty();
+    if (bad) {
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.error().kind, ErrorKind::not_found);
+      EXPECT_EQ(m_store->get_call(nc.call.id).error().kind, ErrorKind::not_found);
+      continue;
+    }
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(r->size(), 1u);
+    EXPECT_EQ(r->front().call.id, nc.call.id);
+    EXPECT_EQ(m_store->get_input(nc.call.id).value(), nc.input);
+    ++stored_per_function[nc.call.function];
+  }
+  auto stats = m_store->stats();
+  ASSERT_TRUE(stats.ok()) << stats.error().message;
+  std::map<std::string, std::int64_t> counted;
+  for (const auto& [function, state, n] : stats->counts) {
+    EXPECT_EQ(state, CallState::queued);
+    counted[function] += n;
+  }
+  EXPECT_EQ(counted, stored_per_function);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <optional>
 #include <thread>
 
 #include "daemon/store/sqlite_open.h"
@@ -156,6 +157,94 @@ TEST_F(WriterTest, DeferredCommitsAreVisibleAndSurviveReopening) {
   });
   ASSERT_TRUE(n.ok()) << n.error().message;
   EXPECT_EQ(*n, 1);
+}
+
+// post(): the task runs in a batch of the writer's thread, and its done is
+// called there once the batch is committed: what it wrote is visible to a
+// new connection by then.
+TEST_F(WriterTest, APostedTaskIsAnsweredAfterItsCommitOnTheWritersThread) {
+  auto w = open_writer_with(true);
+  ASSERT_TRUE(w->run([](Database& db) { return db.run("CREATE TABLE t (v INTEGER)"); }).ok());
+  std::promise<std::pair<Status, std::thread::id>> answered;
+  std::atomic<int> rows_seen{-1};
+  std::string path = m_dir.file("fnq.db");
+  w->post([](Database& db) { return db.run("INSERT INTO t VALUES (7)"); },
+          [&](Status s) {
+            SqliteOptions opts;
+            opts.path = path;
+            auto reader = open_reader(opts);
+            if (reader.ok()) {
+              Query q = reader->query("SELECT count(*) FROM t");
+              auto row = q.step();
+              rows_seen = row.ok() && *row ? q.int32(0) : -2;
+            }
+            answered.set_value({std::move(s), std::this_thread::get_id()});
+          });
+  auto f = answered.get_future();
+  ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+  auto [status, thread] = f.get();
+  EXPECT_TRUE(status.ok());
+  EXPECT_NE(thread, std::this_thread::get_id());
+  EXPECT_EQ(rows_seen.load(), 1);
+}
+
+TEST_F(WriterTest, APostedTaskThatFailsIsRolledBackAndSaysWhy) {
+  auto w = open_writer_with(true);
+  ASSERT_TRUE(w->run([](Database& db) { return db.run("CREATE TABLE t (v INTEGER)"); }).ok());
+  std::promise<Status> answered;
+  w->post(
+      [](Database& db) -> Status {
+        FNQ_TRY(db.run("INSERT INTO t VALUES (1)"));
+        return make_error(ErrorKind::conflict, "no");
+      },
+      [&](Status s) { answered.set_value(std::move(s)); });
+  Status s = answered.get_future().get();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().kind, ErrorKind::conflict);
+  auto n = w->run_for<int>([](Database& db) -> Result<int> {
+    Query q = db.query("SELECT count(*) FROM t");
+    FNQ_TRY(q.step());
+    return q.int32(0);
+  });
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0) << "the failed task's row was committed";
+}
+
+TEST_F(WriterTest, PostingToAStoppedWriterAnswersAtOnce) {
+  auto w = open_writer_with(true);
+  (void)w->stop();
+  bool ran = false;
+  std::optional<Status> got;
+  w->post(
+      [&](Database&) -> Status {
+        ran = true;
+        return {};
+      },
+      [&](Status s) { got = std::move(s); });
+  EXPECT_FALSE(ran);
+  ASSERT_TRUE(got.has_value());
+  ASSERT_FALSE(got->ok());
+  EXPECT_EQ(got->error().kind, ErrorKind::shutting_down);
+}
+
+// A batch of one task has no savepoint: its failure must still undo it.
+TEST_F(WriterTest, ALoneTaskThatFailsLeavesNothingBehind) {
+  auto w = open_writer_with(true);
+  ASSERT_TRUE(w->run([](Database& db) { return db.run("CREATE TABLE t (v INTEGER)"); }).ok());
+  Status failed = w->run([](Database& db) -> Status {
+    FNQ_TRY(db.run("INSERT INTO t VALUES (1)"));
+    return make_error(ErrorKind::invalid_input, "refused");
+  });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().message, "refused");
+  ASSERT_TRUE(w->run([](Database& db) { return db.run("INSERT INTO t VALUES (2)"); }).ok());
+  auto sum = w->run_for<int>([](Database& db) -> Result<int> {
+    Query q = db.query("SELECT coalesce(sum(v), 0) FROM t");
+    FNQ_TRY(q.step());
+    return q.int32(0);
+  });
+  ASSERT_TRUE(sum.ok());
+  EXPECT_EQ(*sum, 2);
 }
 
 }  // namespace

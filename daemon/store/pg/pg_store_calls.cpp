@@ -136,7 +136,9 @@ Result<std::optional<Call>> insert_call(Connection& conn, const NewCall& nc,
   } else {
     p.add_null();
   }
-  p.add(to_json(c.request).dump()).add(c.pipeline).add(c.stage);
+  p.add(nc.request_json.empty() ? to_json(c.request).dump() : nc.request_json)
+      .add(c.pipeline)
+      .add(c.stage);
   // The input blob in the same statement (one round trip per call, not
   // two), unless it is to be the output of input_from (copied later).
   if (check.input_ready || nc.input.empty()) {

@@ -1,0 +1,231 @@
+// Submits the event loop answers itself (daemon/api/openfaas.cpp,
+// async_function_on_loop): each is parked until the group commit that
+// stores it, with no worker thread. Their answers must be the ones httplib's
+// route gives (a request with Accept-Encoding is left to httplib, so each
+// case is sent both ways), in order with the other requests of their
+// connection, and nothing acknowledged may be lost when clients vanish or
+// fnqd stops while they are parked.
+#include <signal.h>
+
+#include <atomic>
+#include <regex>
+#include <set>
+
+#include "integration/api_support.h"
+
+namespace fnq::test {
+namespace {
+
+using ApiLoopTest = ApiTest;
+
+const std::regex k_id_pattern("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+std::string without_ids(const std::string& text) {
+  return std::regex_replace(text, k_id_pattern, "<id>");
+}
+
+// An answer as comparable text: its head as sent and its body, ids masked.
+std::string shape(const RawResponse& res) {
+  return without_ids(res.head) + "\r\n\r\n" + without_ids(res.body);
+}
+
+std::uint64_t loop_answers(const std::string& metrics) {
+  std::smatch m;
+  static const std::regex line("\nfnq_http_loop_answers_total ([0-9]+)");
+  return std::regex_search(metrics, m, line) ? std::stoull(m[1]) : 0;
+}
+
+// POST target with body; auth and extra are header lines.
+std::string post(const std::string& auth, const std::string& target, const std::string& body,
+                 const std::string& extra = {}) {
+  return "POST " + target + " HTTP/1.1\r\nHost: fnq\r\n" + auth + extra +
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+TEST_F(ApiLoopTest, AnswersAreHttplibsAnswers) {
+  put_function("env", {{"command", {"env"}}});
+  std::string auth = auth_header();
+  const std::string k_httplib = "Accept-Encoding: identity\r\n";
+  struct Case {
+    std::string name, target, body, extra;
+  };
+  std::vector<Case> cases = {
+      {"plain", "/async-function/env", "hello", ""},
+      {"empty body", "/async-function/env", "", ""},
+      {"sub-path and query", "/async-function/env/a/b?x=1&y=2", "q",
+       "X-Fnq-Priority: 5\r\nX-Custom: kept\r\nX-Empty: \r\n"},
+      {"percent-encoded", "/async-function/env/%41?x=%20", "p", ""},
+      {"key, first", "/async-function/env", "k", "Idempotency-Key: KEY\r\n"},
+      {"key, repeat", "/async-function/env", "k2", "Idempotency-Key: KEY\r\n"},
+      {"connection close", "/async-function/env", "c", "Connection: close\r\n"},
+      {"unknown function", "/async-function/nosuch", "x", ""},
+      {"bad header", "/async-function/env", "x", "X-Fnq-Priority: high\r\n"},
+  };
+  std::uint64_t before = loop_answers(metrics_text());
+  for (const auto& c : cases) {
+    std::vector<std::string> shapes, stored;
+    for (int path = 0; path < 2; ++path) {
+      RawHttp raw(m_daemon->url());
+      std::string extra = c.extra;
+      // Each key once per path, so that both see a first submit and a repeat.
+      extra = std::regex_replace(extra, std::regex("KEY"), path ? "key-httplib" : "key-loop");
+      ASSERT_TRUE(raw.send(post(auth, c.target, c.body, extra + (path ? k_httplib : ""))));
+      auto res = raw.read_response();
+      ASSERT_TRUE(res) << c.name;
+      shapes.push_back(shape(*res));
+      std::string id = res->header("X-Call-Id");
+      if (!id.empty()) {
+        // The call as stored and as its process saw the request.
+        json call = expect_json(http()->Get("/v1/calls/" + id + "?wait=20s"), 200);
+        for (const char* varying : {"id", "created_at", "run_at", "started_at", "finished_at",
+                                    "duration_ms", "key", "request", "output_size"}) {
+          call.erase(varying);
+        }
+        std::string seen = call.dump() + "\n";
+        auto output = http()->Get("/v1/calls/" + id + "/output");
+        ASSERT_TRUE(output);
+        for (const auto& [name, value] : parse_env(output->body)) {
+          if (name.rfind("Http_", 0) == 0 && name != "Http_Accept_Encoding" &&
+              name != "Http_Idempotency_Key") {
+            seen += name + "=" + value + "\n";
+          }
+        }
+        stored.push_back(seen);
+      }
+    }
+    EXPECT_EQ(shapes[0], shapes[1]) << c.name;
+    if (!stored.empty()) {
+      ASSERT_EQ(stored.size(), 2u) << c.name;
+      EXPECT_EQ(stored[0], stored[1]) << c.name;
+    }
+  }
+  // The loop answered the plain submits itself (6 of the cases), and left
+  // the refused ones, the percent-encoded one and every request with
+  // Accept-Encoding to httplib.
+  EXPECT_EQ(loop_answers(metrics_text()) - before, 6u);
+}
+
+TEST_F(ApiLoopTest, ConnectionCloseIsHonouredAndAnswered) {
+  put_function("echo", {{"command", {"cat"}}});
+  std::string auth = auth_header();
+  RawHttp raw(m_daemon->url());
+  ASSERT_TRUE(raw.send(post(auth, "/async-function/echo", "bye", "Connection: close\r\n")));
+  auto res = raw.read_response();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 202);
+  EXPECT_EQ(res->header("Connection"), "close");
+  EXPECT_EQ(res->header("Keep-Alive"), "");
+  EXPECT_TRUE(raw.wait_closed());
+}
+
+TEST_F(ApiLoopTest, PipelinedSubmitsAndReadsAreAnsweredInOrder) {
+  put_function("echo", {{"command", {"cat"}}});
+  std::string auth = auth_header();
+  RawHttp raw(m_daemon->url());
+  std::string get_info = "GET /v1/info HTTP/1.1\r\nHost: fnq\r\n" + auth_header() + "\r\n";
+  std::string all;
+  std::vector<std::string> expected;  // the input of each submit, "" for a read
+  for (int i = 0; i < 12; ++i) {
+    if (i % 3 == 1) {
+      all += get_info;
+      expected.emplace_back();
+    } else {
+      std::string input = "piped-" + std::to_string(i);
+      all += post(auth, "/async-function/echo", input);
+      expected.push_back(input);
+    }
+  }
+  ASSERT_TRUE(raw.send(all));
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    auto res = raw.read_response();
+    ASSERT_TRUE(res) << "answer " << i;
+    if (expected[i].empty()) {
+      EXPECT_EQ(res->status, 200) << i;
+      EXPECT_EQ(res->header("X-Call-Id"), "") << i;
+      continue;
+    }
+    ASSERT_EQ(res->status, 202) << i << ": " << res->body;
+    auto input = http()->Get("/v1/calls/" + res->header("X-Call-Id") + "/input");
+    ASSERT_TRUE(input);
+    EXPECT_EQ(input->body, expected[i]) << "answer " << i << " is another request's";
+  }
+}
+
+TEST_F(ApiLoopTest, ClientsVanishingWhileParkedLeaveTheDaemonServing) {
+  put_function("echo", {{"command", {"cat"}}});
+  std::string auth = auth_header();
+  for (int i = 0; i < 50; ++i) {
+    RawHttp raw(m_daemon->url());
+    std::string many;
+    for (int j = 0; j < 5; ++j) {
+      many += post(auth, "/async-function/echo", "gone");
+    }
+    ASSERT_TRUE(raw.send(many));
+  }  // each closed before its answers
+  RawHttp raw(m_daemon->url());
+  ASSERT_TRUE(raw.send(post(auth, "/async-function/echo", "here")));
+  auto res = raw.read_response();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 202);
+  expect_json(http(false)->Get("/healthz"), 200);
+}
+
+// Submitters keep fnqd's writer busy while it is told to stop: every submit
+// that got its 202 is stored, and every connection ends (no answer is lost
+// in the loop, and the loop does not wait forever on a parked request).
+TEST_F(ApiLoopTest, ShutdownAnswersParkedSubmitsAndKeepsEveryAcknowledgedOne) {
+  put_function("echo", {{"command", {"cat"}}});
+  std::string auth = auth_header();
+  constexpr int k_clients = 8;
+  std::mutex mutex;
+  std::set<std::string> acknowledged;
+  std::atomic<int> count{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < k_clients; ++t) {
+    clients.emplace_back([&] {
+      RawHttp raw(m_daemon->url());
+      for (;;) {
+        // Two at a time, so that one is often parked while the next is read.
+        if (!raw.send(post(auth, "/async-function/echo", "a") +
+                      post(auth, "/async-function/echo", "b"))) {
+          return;
+        }
+        for (int k = 0; k < 2; ++k) {
+          auto res = raw.read_response(30s);
+          if (!res) {
+            return;
+          }
+          if (res->status == 202) {
+            std::lock_guard<std::mutex> lock(mutex);
+            acknowledged.insert(res->header("X-Call-Id"));
+            ++count;
+          } else if (res->status != 503) {
+            ADD_FAILURE() << res->status << " " << res->body;
+          }
+          if (res->header("Connection") == "close") {
+            return;
+          }
+        }
+      }
+    });
+  }
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (count < 200 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_EQ(::kill(m_daemon->pid(), SIGTERM), 0);
+  for (auto& c : clients) {
+    c.join();
+  }
+  EXPECT_EQ(m_daemon->stop(), 0);
+  ASSERT_GE(acknowledged.size(), 200u);
+  start_daemon();
+  for (const auto& id : acknowledged) {
+    auto res = http()->Get("/v1/calls/" + id);
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << "acknowledged call " << id << " was lost";
+  }
+}
+
+}  // namespace
+}  // namespace fnq::test
