@@ -53,8 +53,13 @@ void write_json(httplib::Response& res, int status, const json& body);
 void write_error(httplib::Response& res, int status, const std::string& message);
 // Closes the connection after this answer (a request body was left unread).
 void close_after_answer();
-// auth is "Bearer <the daemon's token>".
-bool bearer_matches(const ApiContext& ctx, const std::string& auth);
+// The head's Authorization is "Bearer <the daemon's token>".
+bool bearer_in_head(const ApiContext& ctx, const RequestHead& head);
+// Counts an answer under route and logs it when it is an error (error: its
+// message; request: "POST /path from 127.0.0.1:5123"). post_route does this
+// for every answer httplib writes.
+void note_answer(ApiContext& ctx, const std::string& route, const std::string& request,
+                 const std::string& error, const httplib::Response& res);
 
 // A full id, or a unique prefix of >= 8 characters.
 Result<std::string> resolve_call_id(Store& store, const std::string& text);

@@ -33,10 +33,6 @@ constexpr int k_listen_tag = -1;
 constexpr int k_stop_tag = -2;
 constexpr int k_wake_tag = -3;
 
-Clock::time_point after(Millis d) {
-  return d.count() > 0 ? Clock::now() + d : Clock::time_point::max();
-}
-
 std::string address_text(const sockaddr_storage& addr, int* port) {
   char text[INET6_ADDRSTRLEN] = "?";
   if (addr.ss_family == AF_INET) {
@@ -71,13 +67,6 @@ int connections_that_fit(int wanted) {
   return static_cast<int>(std::min<rlim_t>(static_cast<rlim_t>(wanted), room));
 }
 
-std::string cut_off_answer(int status, const char* reason, const std::string& message) {
-  std::string body = json{{"error", message}}.dump() + "\n";
-  return "HTTP/1.1 " + std::to_string(status) + " " + reason +
-         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\nConnection: close\r\nX-Fnq-Version: " + k_version + "\r\n\r\n" + body;
-}
-
 void add_to_epoll(int epoll_fd, int fd, std::uint32_t events, int tag) {
   epoll_event ev{};
   ev.events = events;
@@ -86,6 +75,24 @@ void add_to_epoll(int epoll_fd, int fd, std::uint32_t events, int tag) {
 }
 
 }  // namespace
+
+HttpLoop::Clock::time_point HttpLoop::after(Millis d) {
+  return d.count() > 0 ? Clock::now() + d : Clock::time_point::max();
+}
+
+bool HttpLoop::answer_closes(const Request& r, const Conn& c) const {
+  return r.close_after || c.closing || m_server.m_stopping.load();
+}
+
+// {"error": message}, closing the connection: the connection layer's own
+// answers (408, 431, a failed loop answer), as format_answer writes any.
+std::string HttpLoop::error_answer(int status, const std::string& message) const {
+  httplib::Response res;
+  res.status = status;
+  res.set_content(json{{"error", message}}.dump() + "\n", "application/json");
+  res.set_header("X-Fnq-Version", k_version);
+  return m_server.format_answer(res, true);
+}
 
 HttpLoop::HttpLoop(HttpServer& server, int listen_fd, int stop_fd)
     : m_server(server),
@@ -351,8 +358,7 @@ void HttpLoop::cut_off(const ConnPtr& c, int status, const std::string& message)
       c->closing = true;  // after the answer being served; this request is dropped
       return;
     }
-    c->out = cut_off_answer(
-        status, status == 408 ? "Request Timeout" : "Request Header Fields Too Large", message);
+    c->out = error_answer(status, message);
     c->out_pos = 0;
     c->write_deadline = after(m_limits.write_timeout);
     c->closing = true;
@@ -456,6 +462,79 @@ void HttpLoop::close_conn(const ConnPtr& c) {
   c->gone = true;
   m_conns.erase(c->fd.get());
   --m_server.m_connections;
+}
+
+// On the loop's thread, which owns c for the moment (as a worker would).
+bool HttpLoop::answer_on_loop(const ConnPtr& c) {
+  Request r;
+  bool close;
+  {
+    std::lock_guard<std::mutex> lock(c->mutex);
+    r = std::move(c->ready.front());
+    c->ready.pop_front();
+    // The client's Connection: close as httplib reads it: exactly "close".
+    close = answer_closes(r, *c) || header_value(r.head.headers, "Connection") == "close";
+  }
+  // The body: what follows the head, when it is exactly Content-Length
+  // bytes (the framing checked the value; a request cut short by the
+  // client's close is left to httplib, which answers it 400).
+  std::string_view bytes(r.bytes);
+  auto head_end = bytes.find("\r\n\r\n");
+  std::string_view body =
+      head_end == std::string_view::npos ? std::string_view() : bytes.substr(head_end + 4);
+  std::string length = header_value(r.head.headers, "Content-Length");
+  bool whole = head_end != std::string_view::npos &&
+               (length.empty() ? body.empty() : std::to_string(body.size()) == length);
+  LoopRequest request{r.head, body, c->peer(), close};
+  bool taken =
+      whole && r.head.refusal == std::nullopt && !r.head.headers.count("Transfer-Encoding") &&
+      m_server.m_loop_handler(
+          request, [this, c](std::function<std::string()> make_bytes, bool close_after) {
+            bool first;
+            {
+              std::lock_guard<std::mutex> lock(m_handback_mutex);
+              first = m_loop_answers.empty();
+              m_loop_answers.push_back(LoopAnswered{c, std::move(make_bytes), close_after});
+            }
+            if (first) {
+              std::uint64_t one = 1;
+              (void)!::write(m_wake.get(), &one, sizeof one);
+            }
+          });
+  if (!taken) {
+    std::lock_guard<std::mutex> lock(c->mutex);
+    c->ready.push_front(std::move(r));
+  }
+  return taken;
+}
+
+// Answers the loop handler gave: written here, as a worker hands back.
+void HttpLoop::take_loop_answers() {
+  std::vector<LoopAnswered> answered;
+  {
+    std::lock_guard<std::mutex> lock(m_handback_mutex);
+    answered.swap(m_loop_answers);
+  }
+  for (LoopAnswered& a : answered) {
+    std::string bytes;
+    try {
+      bytes = a.make_bytes();
+    } catch (const std::exception& e) {
+      // A bug: the log gets the library's text, the client only that it happened.
+      log_line(std::string("answer to ") + a.conn->peer() + " not made: " + e.what());
+      bytes = error_answer(500, "internal error");
+      a.close = true;
+    }
+    {
+      std::lock_guard<std::mutex> lock(a.conn->mutex);
+      a.conn->out = std::move(bytes);
+      a.conn->out_pos = 0;
+      a.conn->write_deadline = after(m_limits.write_timeout);
+      a.conn->closing = a.conn->closing || a.close;
+      a.conn->owner = Owner::loop;
+    }
+    progress(a.conn);
+  }
 }
 
 void HttpLoop::check_deadlines() {

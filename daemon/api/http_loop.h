@@ -92,9 +92,15 @@ class HttpLoop {
   void close_conn(const ConnPtr& c);
   void check_deadlines();
   void take_handbacks();
-  // The loop handler's side: offers c's next request to it.
+  // The loop handler's side: offers c's next request to it; writes the
+  // answers it gave.
   bool answer_on_loop(const ConnPtr& c);
   void take_loop_answers();
+  std::string error_answer(int status, const std::string& message) const;
+  // A deadline d from now; none when d is 0.
+  static Clock::time_point after(Millis d);
+  // Whether r's answer closes c (called with c's mutex held).
+  bool answer_closes(const Request& r, const Conn& c) const;
   void begin_stop();
 
   // Worker side (http_workers.cpp).

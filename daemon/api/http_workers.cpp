@@ -7,7 +7,6 @@
 #include <cerrno>
 
 #include "daemon/api/http_loop.h"
-#include "daemon/log.h"
 
 namespace fnq {
 
@@ -77,7 +76,7 @@ void HttpLoop::serve(const ConnPtr& c) {
       }
       r = std::move(c->ready.front());
       c->ready.pop_front();
-      close_in = r.close_after || c->closing || m_server.m_stopping.load();
+      close_in = answer_closes(r, *c);
     }
     bool close_out = false;
     std::string answer = m_server.serve_request(r.bytes, r.head, c->peer_ip, c->peer_port,
@@ -114,84 +113,6 @@ void HttpLoop::serve(const ConnPtr& c) {
   }
 }
 
-// On the loop's thread, which owns c for the moment (as a worker would).
-bool HttpLoop::answer_on_loop(const ConnPtr& c) {
-  Request r;
-  bool close;
-  {
-    std::lock_guard<std::mutex> lock(c->mutex);
-    r = std::move(c->ready.front());
-    c->ready.pop_front();
-    close = r.close_after || c->closing || m_server.m_stopping.load();
-  }
-  // As httplib decides it: the value exactly "close".
-  auto connection = r.head.headers.find("Connection");
-  close = close || (connection != r.head.headers.end() && connection->second == "close");
-  // The body: what follows the head, when it is exactly Content-Length
-  // bytes (the framing checked the value; a request cut short by the
-  // client's close is left to httplib, which answers it 400).
-  std::string_view bytes(r.bytes);
-  auto head_end = bytes.find("\r\n\r\n");
-  std::string_view body =
-      head_end == std::string_view::npos ? std::string_view() : bytes.substr(head_end + 4);
-  auto length = r.head.headers.find("Content-Length");
-  bool whole = head_end != std::string_view::npos &&
-               (length == r.head.headers.end() ? body.empty()
-                                               : std::to_string(body.size()) == length->second);
-  LoopRequest request{r.head, body, c->peer(), close};
-  bool taken =
-      whole && r.head.refusal == std::nullopt && !r.head.headers.count("Transfer-Encoding") &&
-      m_server.m_loop_handler(
-          request, [this, c](std::function<std::string()> make_bytes, bool close_after) {
-            bool first;
-            {
-              std::lock_guard<std::mutex> lock(m_handback_mutex);
-              first = m_loop_answers.empty();
-              m_loop_answers.push_back(LoopAnswered{c, std::move(make_bytes), close_after});
-            }
-            if (first) {
-              std::uint64_t one = 1;
-              (void)!::write(m_wake.get(), &one, sizeof one);
-            }
-          });
-  if (!taken) {
-    std::lock_guard<std::mutex> lock(c->mutex);
-    c->ready.push_front(std::move(r));
-  }
-  return taken;
-}
-
-// Answers the loop handler gave: written here, as a worker hands back.
-void HttpLoop::take_loop_answers() {
-  std::vector<LoopAnswered> answered;
-  {
-    std::lock_guard<std::mutex> lock(m_handback_mutex);
-    answered.swap(m_loop_answers);
-  }
-  for (LoopAnswered& a : answered) {
-    std::string bytes;
-    try {
-      bytes = a.make_bytes();
-    } catch (const std::exception& e) {
-      log_line(std::string("answer to ") + a.conn->peer() + " not made: " + e.what());
-      bytes =
-          "HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
-      a.close = true;
-    }
-    {
-      std::lock_guard<std::mutex> lock(a.conn->mutex);
-      a.conn->out = std::move(bytes);
-      a.conn->out_pos = 0;
-      a.conn->write_deadline = m_limits.write_timeout.count() > 0
-                                   ? Clock::now() + m_limits.write_timeout
-                                   : Clock::time_point::max();
-      a.conn->closing = a.conn->closing || a.close;
-      a.conn->owner = Owner::loop;
-    }
-    progress(a.conn);
-  }
-}
-
 // Called with c's mutex held.
 void HttpLoop::hand_back(const ConnPtr& c) {
   {
@@ -220,8 +141,7 @@ bool HttpLoop::send_answer(Conn& c, const std::string& answer) {
       std::lock_guard<std::mutex> lock(c.mutex);
       c.out = answer.substr(sent);
       c.out_pos = 0;
-      c.write_deadline = m_limits.write_timeout.count() > 0 ? Clock::now() + m_limits.write_timeout
-                                                            : Clock::time_point::max();
+      c.write_deadline = after(m_limits.write_timeout);
       return true;
     }
     return false;

@@ -1,6 +1,4 @@
 // The OpenFaaS-compatible routes: /async-function/{name} and /function/{name}.
-#include <strings.h>
-
 #include <cstdio>
 #include <cstring>
 
@@ -26,23 +24,21 @@ struct FunctionRequest {
   RequestInfo info;  // method, path below the name, query, headers
 };
 
-// The first value of a header, or "" (httplib's get_header_value).
-std::string header_value(const httplib::Headers& headers, const char* name) {
-  auto it = headers.equal_range(name).first;
-  return it == headers.end() || strcasecmp(it->first.c_str(), name) != 0 ? std::string()
-                                                                         : it->second;
-}
-
-RequestInfo request_info(const httplib::Request& req) {
+// The request as a call keeps it; query from the target, after its '?'.
+// Empty header values are left out, as httplib's parser leaves them out.
+RequestInfo request_info(std::string method, std::string path, std::string_view target,
+                         const httplib::Headers& headers) {
   RequestInfo info;
-  info.method = req.method;
-  info.path = req.matches.size() > 2 ? std::string(req.matches[2]) : std::string();
-  auto q = req.target.find('?');
-  if (q != std::string::npos) {
-    info.query = req.target.substr(q + 1);
+  info.method = std::move(method);
+  info.path = std::move(path);
+  auto q = target.find('?');
+  if (q != std::string_view::npos) {
+    info.query = std::string(target.substr(q + 1));
   }
-  for (const auto& [k, v] : req.headers) {
-    info.headers.emplace_back(k, v);  // submit_calls drops the private ones
+  for (const auto& [k, v] : headers) {
+    if (!v.empty()) {
+      info.headers.emplace_back(k, v);  // submit_calls drops the private ones
+    }
   }
   return info;
 }
@@ -106,9 +102,11 @@ Result<SubmitRequest> call_from_request(ApiContext& ctx, FunctionRequest req, bo
 }
 
 Result<SubmitRequest> call_from_request(ApiContext& ctx, const httplib::Request& req, bool sync) {
-  return call_from_request(
-      ctx, FunctionRequest{std::string(req.matches[1]), req.headers, req.body, request_info(req)},
-      sync);
+  std::string path = req.matches.size() > 2 ? std::string(req.matches[2]) : std::string();
+  return call_from_request(ctx,
+                           FunctionRequest{std::string(req.matches[1]), req.headers, req.body,
+                                           request_info(req.method, path, req.target, req.headers)},
+                           sync);
 }
 
 // Names the header rather than the JSON field the header became.
@@ -128,6 +126,18 @@ Error with_header_names(Error e) {
   return e;
 }
 
+void log_submitted(const SubmitResult& r, bool sync) {
+  log_line("call " + r.call.id + " " + r.call.function +
+           (r.existing ? " already exists for key" : " " + std::string(to_string(r.call.state))) +
+           (sync ? " (function, sync)" : " (async-function)"));
+}
+
+// {"id": ...}: 202, or 200 for an idempotent repeat.
+void write_async_answer(httplib::Response& res, const SubmitResult& r) {
+  res.set_header("X-Call-Id", r.call.id);
+  write_json(res, r.existing ? 200 : 202, json{{"id", r.call.id}});
+}
+
 Result<SubmitResult> submit_from_request(ApiContext& ctx, const httplib::Request& req, bool sync) {
   auto call = call_from_request(ctx, req, sync);
   if (!call) {
@@ -139,17 +149,13 @@ Result<SubmitResult> submit_from_request(ApiContext& ctx, const httplib::Request
   if (!results) {
     return with_header_names(results.error());
   }
-  const auto& r = results->front();
-  log_line("call " + r.call.id + " " + r.call.function +
-           (r.existing ? " already exists for key" : " " + std::string(to_string(r.call.state))) +
-           (sync ? " (function, sync)" : " (async-function)"));
-  return r;
+  log_submitted(results->front(), sync);
+  return results->front();
 }
 
 Status async_function(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   FNQ_TRY_ASSIGN(auto r, submit_from_request(ctx, req, false));
-  res.set_header("X-Call-Id", r.call.id);
-  write_json(res, r.existing ? 200 : 202, json{{"id", r.call.id}});
+  write_async_answer(res, r);
   return {};
 }
 
@@ -209,21 +215,17 @@ std::string loop_answer(ApiContext& ctx, const HttpServer& server, const std::st
                         const std::string& peer, bool close,
                         Result<std::vector<SubmitResult>> results) {
   httplib::Response res;
+  std::string error;
   if (results) {
-    const SubmitResult& r = results->front();
-    log_line("call " + r.call.id + " " + r.call.function +
-             (r.existing ? " already exists for key" : " " + std::string(to_string(r.call.state))) +
-             " (async-function)");
-    res.set_header("X-Call-Id", r.call.id);
-    write_json(res, r.existing ? 200 : 202, json{{"id", r.call.id}});
+    log_submitted(results->front(), false);
+    write_async_answer(res, results->front());
   } else {
     Error e = with_header_names(results.error());
-    write_error(res, http_status(e.kind), e.message);
-    log_line("POST " + path + " from " + peer + ": " + std::to_string(res.status) + " " +
-             e.message);
+    error = e.message;
+    write_error(res, http_status(e.kind), error);
   }
   res.set_header("X-Fnq-Version", k_version);
-  ctx.metrics.http_request(k_async_route, res.status);
+  note_answer(ctx, k_async_route, "POST " + path + " from " + peer, error, res);
   ctx.metrics.http_answered_on_loop();
   return server.format_answer(res, close);
 }
@@ -239,7 +241,7 @@ bool async_function_on_loop(ApiContext& ctx, const HttpServer& server, const Loo
       head.version != "HTTP/1.1" || head.target.compare(0, k_prefix.size(), k_prefix) != 0 ||
       head.target.find_first_of("%#") != std::string::npos || head.headers.count("Expect") ||
       head.headers.count("Accept-Encoding") || r.body.size() > ctx.config.max_body ||
-      (!ctx.token.empty() && !bearer_matches(ctx, header_value(head.headers, "Authorization")))) {
+      (!ctx.token.empty() && !bearer_in_head(ctx, head))) {
     return false;
   }
   std::string_view rest = std::string_view(head.target).substr(k_prefix.size());
@@ -250,16 +252,10 @@ bool async_function_on_loop(ApiContext& ctx, const HttpServer& server, const Loo
   if (name.empty()) {
     return false;
   }
-  RequestInfo info;
-  info.method = head.method;
-  info.path = slash == std::string_view::npos ? std::string() : std::string(path.substr(slash));
-  info.query =
-      query == std::string_view::npos ? std::string() : std::string(rest.substr(query + 1));
-  for (const auto& [k, v] : head.headers) {
-    if (!v.empty()) {  // httplib drops empty values
-      info.headers.emplace_back(k, v);
-    }
-  }
+  RequestInfo info = request_info(
+      head.method,
+      slash == std::string_view::npos ? std::string() : std::string(path.substr(slash)),
+      head.target, head.headers);
   std::vector<NewCall> batch;
   try {
     auto call = call_from_request(

@@ -186,6 +186,11 @@ std::optional<HeadRefusal> check_framing(const httplib::Headers& headers) {
   return check_expect(headers);
 }
 
+std::string header_value(const httplib::Headers& headers, const char* name) {
+  auto [begin, end] = headers.equal_range(name);
+  return begin == end ? std::string() : begin->second;
+}
+
 void install_headers(const RequestHead& head, httplib::Request& req) {
   for (auto it = req.headers.begin(); it != req.headers.end();) {
     it = is_pseudo_header(it->first) ? std::next(it) : req.headers.erase(it);

@@ -37,6 +37,9 @@ RequestHead parse_request_head(std::string_view block);
 // expectation but `100-continue` (417).
 std::optional<HeadRefusal> check_framing(const httplib::Headers& headers);
 
+// The first value of a header, or "" (as httplib's get_header_value).
+std::string header_value(const httplib::Headers& headers, const char* name);
+
 // Replaces req's headers (keeping httplib's REMOTE_ and LOCAL_ pseudo-headers)
 // with head's, dropping empty values as httplib does. A refused request loses
 // its Expect header, so httplib does not invite the body with 100 Continue;

@@ -58,13 +58,13 @@ void close_after_answer() {
   }
 }
 
+namespace {
+
 bool bearer_matches(const ApiContext& ctx, const std::string& auth) {
   const std::string prefix = "Bearer ";
   return auth.size() > prefix.size() && auth.compare(0, prefix.size(), prefix) == 0 &&
          constant_time_equal(auth.substr(prefix.size()), ctx.token);
 }
-
-namespace {
 
 bool is_body_method(const std::string& method) {
   return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
@@ -139,9 +139,8 @@ bool refused_for_token(ApiContext& ctx, const RequestHead& head) {
   if (ctx.token.empty()) {
     return false;
   }
-  auto it = head.headers.find("Authorization");
-  if (it != head.headers.end()) {
-    return !bearer_matches(ctx, it->second);
+  if (head.headers.count("Authorization")) {
+    return !bearer_in_head(ctx, head);
   }
   if (has_ui_session(ctx, head)) {
     return false;
@@ -202,11 +201,7 @@ void post_route(ApiContext& ctx, const httplib::Request& req, httplib::Response&
   if (!e || e->cut_off) {
     return;  // the connection layer answers, logs and counts (408, 431)
   }
-  ctx.metrics.http_request(e->route, res.status);
-  if (!e->error.empty()) {
-    log_line(req.method + " " + req.path + " from " + e->peer + ": " + std::to_string(res.status) +
-             " " + e->error);
-  }
+  note_answer(ctx, e->route, req.method + " " + req.path + " from " + e->peer, e->error, res);
   if (e->close) {
     res.set_header("Connection", "close");
     res.headers.erase("Keep-Alive");
@@ -323,6 +318,18 @@ std::string bind_failure_reason(const std::string& host, int port) {
 }
 
 }  // namespace
+
+bool bearer_in_head(const ApiContext& ctx, const RequestHead& head) {
+  return bearer_matches(ctx, header_value(head.headers, "Authorization"));
+}
+
+void note_answer(ApiContext& ctx, const std::string& route, const std::string& request,
+                 const std::string& error, const httplib::Response& res) {
+  ctx.metrics.http_request(route, res.status);
+  if (!error.empty()) {
+    log_line(request + ": " + std::to_string(res.status) + " " + error);
+  }
+}
 
 void add_route(httplib::Server& s, ApiContext& ctx, const std::string& method,
                const std::string& pattern, const std::string& route, Handler handler) {

@@ -106,6 +106,17 @@ struct BatchMemo {
   // of a large batch's time even when they do nothing.
   std::map<std::pair<std::string, CallState>, std::int64_t> inserted;  // function, state
   std::map<std::int64_t, std::int64_t> skipped_per_minute;             // finished at insert
+
+  // Takes in what a later submit of the same transaction found and counted.
+  void add(const BatchMemo& later) {
+    checked_function = later.checked_function;
+    for (const auto& [group, n] : later.inserted) {
+      inserted[group] += n;
+    }
+    for (const auto& [minute, n] : later.skipped_per_minute) {
+      skipped_per_minute[minute] += n;
+    }
+  }
 };
 
 // call_counts and call_finishes (schema/003_dashboard.sql) for the batch.
@@ -346,13 +357,7 @@ void SqliteStore::submit_then(std::vector<NewCall> calls, SubmitDone done) {
           }
           if (q.result) {
             FNQ_TRY(db.run("RELEASE submit"));
-            total.checked_function = memo.checked_function;
-            for (const auto& [group, n] : memo.inserted) {
-              total.inserted[group] += n;
-            }
-            for (const auto& [minute, n] : memo.skipped_per_minute) {
-              total.skipped_per_minute[minute] += n;
-            }
+            total.add(memo);
           } else {
             FNQ_TRY(db.run("ROLLBACK TO submit"));
             FNQ_TRY(db.run("RELEASE submit"));

@@ -184,16 +184,22 @@ void Writer::run_batch(const std::vector<PendingPtr>& batch) {
   }
 }
 
-// A batch of one needs no savepoint: the transaction is the task's.
-void Writer::run_alone(Pending& p) {
+void Writer::run_task(Pending& p) {
   try {
     p.result = p.task(m_db);
   } catch (const std::exception& e) {
+    // A bug in a task; keep the writer (and every other caller) alive.
     p.result = make_error(ErrorKind::internal, std::string("store task failed: ") + e.what());
   }
   if (p.result.ok() && !m_db.in_transaction()) {
+    // SQLite rolled back the whole transaction (e.g. on an I/O error).
     p.result = make_error(ErrorKind::internal, "transaction ended inside a store task");
   }
+}
+
+// A batch of one needs no savepoint: the transaction is the task's.
+void Writer::run_alone(Pending& p) {
+  run_task(p);
   Status ended = p.result.ok() ? m_db.run("COMMIT") : Status{};
   if ((!p.result.ok() || !ended.ok()) && m_db.in_transaction()) {
     (void)m_db.run("ROLLBACK");
@@ -208,17 +214,8 @@ bool Writer::run_in_savepoint(Pending& p) {
   if (!p.result.ok()) {
     return m_db.in_transaction();
   }
-  try {
-    p.result = p.task(m_db);
-  } catch (const std::exception& e) {
-    // A bug in a task; keep the writer (and every other caller) alive.
-    p.result = make_error(ErrorKind::internal, std::string("store task failed: ") + e.what());
-  }
+  run_task(p);
   if (!m_db.in_transaction()) {
-    // SQLite rolled back the whole transaction (e.g. on an I/O error).
-    if (p.result.ok()) {
-      p.result = make_error(ErrorKind::internal, "transaction ended inside a store task");
-    }
     return false;
   }
   if (p.result.ok()) {

@@ -123,6 +123,8 @@ class Writer {
   // Sets PRAGMA synchronous for the batch's commit. false: it failed, and
   // the batch's tasks have that error.
   bool set_durability(const std::vector<PendingPtr>& batch);
+  // Runs p's task, an exception or a transaction it ended becoming its error.
+  void run_task(Pending& p);
   // Runs a batch's only task and ends the transaction.
   void run_alone(Pending& p);
   // Runs one task inside its savepoint. false: the whole transaction was
