@@ -1,6 +1,4 @@
 // /v1/calls, /v1/await, /v1/prune: fnq's own API for calls.
-#include <malloc.h>
-
 #include "common/encoding.h"
 #include "common/json_fields.h"
 #include "common/timeutil.h"
@@ -86,11 +84,11 @@ Status post_calls(ApiContext& ctx, const httplib::Request& req, httplib::Respons
   std::size_t submitted = 0;
   Status status = submit_from_body(ctx, req, res, &submitted);
   if (submitted >= k_trim_after_batch) {
-    // The batch's parsed JSON and calls, freed by now, stay in the malloc
+    // The batch's parsed JSON, calls and answer would stay in the malloc
     // arena of this pool thread; glibc gives threads separate arenas, so
-    // without this each arena that served a big batch kept its high-water
+    // without a trim each arena that served a big batch kept its high-water
     // mark (measured: 6 GiB resident after ten batches of 100,000).
-    malloc_trim(0);
+    give_back_memory_after_answer();
   }
   return status;
 }

@@ -53,6 +53,9 @@ void write_json(httplib::Response& res, int status, const json& body);
 void write_error(httplib::Response& res, int status, const std::string& message);
 // Closes the connection after this answer (a request body was left unread).
 void close_after_answer();
+// Gives the request's memory back once it and this answer are freed: for a
+// handler that made much of a request (a large batch's calls and answer).
+void give_back_memory_after_answer();
 // The head's Authorization is "Bearer <the daemon's token>".
 bool bearer_in_head(const ApiContext& ctx, const RequestHead& head);
 // Counts an answer under route and logs it when it is an error (error: its

@@ -183,12 +183,12 @@ void HttpServer::shut_down() {
   (void)!::write(m_stop.get(), &one, sizeof one);
 }
 
-std::string HttpServer::serve_request(const std::string& bytes, const RequestHead& head,
-                                      const std::string& peer_ip, int peer_port,
-                                      const std::string& local_ip, int local_port, bool close_in,
-                                      bool* close_out) {
-  std::string answer;
-  MemoryStream stream(bytes, answer, peer_ip, peer_port, local_ip, local_port);
+HttpServer::Served HttpServer::serve_request(const std::string& bytes, const RequestHead& head,
+                                             const std::string& peer_ip, int peer_port,
+                                             const std::string& local_ip, int local_port,
+                                             bool close_in) {
+  Served served;
+  MemoryStream stream(bytes, served.answer, peer_ip, peer_port, local_ip, local_port);
   Exchange exchange;
   exchange.peer = peer_ip + ":" + std::to_string(peer_port);
   bool closed_by_client = false;
@@ -203,8 +203,9 @@ std::string HttpServer::serve_request(const std::string& bytes, const RequestHea
       }
     });
   }
-  *close_out = !ok || close_in || closed_by_client || exchange.close;
-  return answer;
+  served.close = !ok || close_in || closed_by_client || exchange.close;
+  served.give_back_memory = exchange.give_back_memory;
+  return served;
 }
 
 }  // namespace fnq

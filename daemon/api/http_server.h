@@ -61,7 +61,10 @@ struct Exchange {
   bool routed = false;              // a handler wrote the answer
   std::string error;                // message of an error answer, for the log
   bool close = false;               // close the connection after this answer
-  bool cut_off = false;             // the connection layer answers (408, 431)
+  // The handler made much of the request (a large batch): the worker gives
+  // the memory back (malloc_trim) once the request and its answer are freed.
+  bool give_back_memory = false;
+  bool cut_off = false;  // the connection layer answers (408, 431)
   // Set before routing when the header block is refused (bad framing, a line
   // without a colon): pre-routing answers it and closes the connection.
   int refusal_status = 0;
@@ -124,11 +127,15 @@ class HttpServer : public httplib::Server {
   std::string format_answer(httplib::Response& res, bool close) const;
 
   // For the loop's workers: runs httplib on one request's bytes. close_in:
-  // answer with Connection: close. *closed_by_client: the request asked to
-  // close. Returns the answer's bytes ("" when httplib wrote none).
-  std::string serve_request(const std::string& bytes, const RequestHead& head,
-                            const std::string& peer_ip, int peer_port, const std::string& local_ip,
-                            int local_port, bool close_in, bool* close_out);
+  // answer with Connection: close.
+  struct Served {
+    std::string answer;             // its bytes ("" when httplib wrote none)
+    bool close = false;             // close the connection after it
+    bool give_back_memory = false;  // Exchange::give_back_memory
+  };
+  Served serve_request(const std::string& bytes, const RequestHead& head,
+                       const std::string& peer_ip, int peer_port, const std::string& local_ip,
+                       int local_port, bool close_in);
 
  private:
   HttpLimits m_limits;

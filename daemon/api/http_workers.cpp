@@ -59,7 +59,8 @@ void HttpLoop::worker_main() {
 
 // Serves c's queued requests until none is left or the loop must act.
 namespace {
-// A request this large leaves memory behind in a worker's arena.
+// A request this large leaves memory behind in a worker's arena (so does
+// a large batch, however small its text: Exchange::give_back_memory).
 constexpr std::size_t k_trim_after_request = 1u << 20;
 }  // namespace
 
@@ -78,14 +79,12 @@ void HttpLoop::serve(const ConnPtr& c) {
       c->ready.pop_front();
       close_in = answer_closes(r, *c);
     }
-    bool close_out = false;
-    std::string answer = m_server.serve_request(r.bytes, r.head, c->peer_ip, c->peer_port,
-                                                c->local_ip, c->local_port, close_in, &close_out);
-    if (answer.empty()) {
-      close_out = true;  // httplib answered nothing: the request was unreadable
-    }
+    auto served = m_server.serve_request(r.bytes, r.head, c->peer_ip, c->peer_port, c->local_ip,
+                                         c->local_port, close_in);
+    std::string& answer = served.answer;
+    bool close_out = served.close || answer.empty();  // empty: the request was unreadable
     bool sent = send_answer(*c, answer);
-    if (r.bytes.size() >= k_trim_after_request) {
+    if (r.bytes.size() >= k_trim_after_request || served.give_back_memory) {
       // The request's bytes, its parsed body and what the handler made of
       // them are freed once these go; glibc would keep what it did not map
       // in this worker's malloc arena, at its high-water mark (see

@@ -1,6 +1,4 @@
 // /v1/pipelines: named stages submitted, watched and cancelled as one.
-#include <malloc.h>
-
 #include <algorithm>
 
 #include "common/ids.h"
@@ -147,7 +145,7 @@ Status post_pipeline(ApiContext& ctx, const httplib::Request& req, httplib::Resp
   std::size_t stages = 0;
   Status status = submit_pipeline(ctx, req, res, &stages);
   if (stages >= k_trim_after_stages) {
-    malloc_trim(0);
+    give_back_memory_after_answer();
   }
   return status;
 }

@@ -58,6 +58,12 @@ void close_after_answer() {
   }
 }
 
+void give_back_memory_after_answer() {
+  if (Exchange* e = current_exchange()) {
+    e->give_back_memory = true;
+  }
+}
+
 namespace {
 
 bool bearer_matches(const ApiContext& ctx, const std::string& auth) {
