@@ -35,12 +35,22 @@ class DiskFullTest : public ::testing::Test {
     c->set_tcp_nodelay(true);
     c->set_read_timeout(std::chrono::seconds(60));
     c->set_bearer_token_auth(m_fnqd->token().c_str());
+    // No Accept-Encoding: plain submits are then the event loop's own
+    // (async_function_on_loop); submit_via_httplib sends one.
+    c->set_decompress(false);
     return c;
   }
 
   // A call that waits an hour, so it stays in the database as it is.
   httplib::Result submit(const std::string& body) {
     return client()->Post("/async-function/hold", {{"X-Fnq-Delay", "1h"}}, body,
+                          "application/octet-stream");
+  }
+
+  // The same submit, served by httplib's route on a worker.
+  httplib::Result submit_via_httplib(const std::string& body) {
+    return client()->Post("/async-function/hold",
+                          {{"X-Fnq-Delay", "1h"}, {"Accept-Encoding", "identity"}}, body,
                           "application/octet-stream");
   }
 
@@ -83,6 +93,11 @@ TEST_F(DiskFullTest, SubmitsGet507UntilSpaceIsFreedThenSucceedWithoutARestart) {
             "database is full: no space left on device")
       << refused.body;
   ASSERT_GE(accepted.size(), 5u);
+  // Both ways a submit is served give the same clear error.
+  auto again = submit_via_httplib(std::string(64 * 1024, 'z'));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 507) << again->body;
+  EXPECT_EQ(again->body, refused.body);
   int pid = m_fnqd->pid();
 
   ASSERT_EQ(std::remove((m_disk.path() + "/filler").c_str()), 0);

@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -532,6 +533,26 @@ TEST_P(SubmitTest, SubmitThenAnswersEachSubmitAloneWhenTheyShareABatch) {
     counted[function] += n;
   }
   EXPECT_EQ(counted, stored_per_function);
+}
+
+// A closed store still answers: every submit handed to it gets its error,
+// once, and none is left waiting.
+TEST_P(SubmitTest, SubmitThenOnAClosedStoreAnswersWithAnError) {
+  if (GetParam() != Backend::sqlite) {
+    GTEST_SKIP() << "the PostgreSQL store submits on the caller's thread";
+  }
+  ASSERT_TRUE(m_store->close().ok());
+  int answered = 0;
+  std::optional<Error> error;
+  m_store->submit_then({make_call()}, [&](Result<std::vector<SubmitResult>> r) {
+    ++answered;
+    if (!r.ok()) {
+      error = r.error();
+    }
+  });
+  EXPECT_EQ(answered, 1);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->kind, ErrorKind::shutting_down);
 }
 
 }  // namespace
