@@ -80,22 +80,84 @@ void add_pipeline_commands(CLI::App& app, Context& ctx, Action& action) {
   wire<PipelineListOptions>(*group, ctx, action, add_pipeline_ls_command, run_pipeline_ls);
 }
 
-void add_commands(CLI::App& app, Context& ctx, Action& action) {
-  wire<SubmitOptions>(app, ctx, action, add_submit_command, run_submit);
-  wire<SubmitOptions>(app, ctx, action, add_invoke_command, run_invoke);
-  wire<StatusOptions>(app, ctx, action, add_status_command, run_status);
-  wire<AwaitOptions>(app, ctx, action, add_await_command, run_await);
-  wire<CallIdOptions>(app, ctx, action, add_output_command, run_output);
-  wire<CallIdOptions>(app, ctx, action, add_logs_command, run_logs);
-  wire<ControlOptions>(app, ctx, action, add_cancel_command, run_cancel);
-  wire<ControlOptions>(app, ctx, action, add_retry_command, run_retry);
-  wire<ListOptions>(app, ctx, action, add_list_command, run_list);
-  add_fn_commands(app, ctx, action);
-  add_pipeline_commands(app, ctx, action);
-  wire<PruneOptions>(app, ctx, action, add_prune_command, run_prune);
-  wire<NoOptions>(
-      app, ctx, action, [](CLI::App& p, NoOptions&) { return add_ping_command(p); },
-      [](Context& c, const NoOptions&) { return run_ping(c); });
+using AddCommand = void (*)(CLI::App&, Context&, Action&);
+
+struct Command {
+  const char* name;
+  AddCommand add;
+};
+
+// Every command, in the order --help lists them.
+const Command k_commands[] = {
+    {"submit", [](CLI::App& a, Context& c,
+                  Action& x) { wire<SubmitOptions>(a, c, x, add_submit_command, run_submit); }},
+    {"invoke", [](CLI::App& a, Context& c,
+                  Action& x) { wire<SubmitOptions>(a, c, x, add_invoke_command, run_invoke); }},
+    {"status", [](CLI::App& a, Context& c,
+                  Action& x) { wire<StatusOptions>(a, c, x, add_status_command, run_status); }},
+    {"await", [](CLI::App& a, Context& c,
+                 Action& x) { wire<AwaitOptions>(a, c, x, add_await_command, run_await); }},
+    {"output", [](CLI::App& a, Context& c,
+                  Action& x) { wire<CallIdOptions>(a, c, x, add_output_command, run_output); }},
+    {"logs", [](CLI::App& a, Context& c,
+                Action& x) { wire<CallIdOptions>(a, c, x, add_logs_command, run_logs); }},
+    {"cancel", [](CLI::App& a, Context& c,
+                  Action& x) { wire<ControlOptions>(a, c, x, add_cancel_command, run_cancel); }},
+    {"retry", [](CLI::App& a, Context& c,
+                 Action& x) { wire<ControlOptions>(a, c, x, add_retry_command, run_retry); }},
+    {"list", [](CLI::App& a, Context& c,
+                Action& x) { wire<ListOptions>(a, c, x, add_list_command, run_list); }},
+    {"fn", add_fn_commands},
+    {"pipeline", add_pipeline_commands},
+    {"prune", [](CLI::App& a, Context& c,
+                 Action& x) { wire<PruneOptions>(a, c, x, add_prune_command, run_prune); }},
+    {"ping",
+     [](CLI::App& a, Context& c, Action& x) {
+       wire<NoOptions>(
+           a, c, x, [](CLI::App& p, NoOptions&) { return add_ping_command(p); },
+           [](Context& ctx, const NoOptions&) { return run_ping(ctx); });
+     }},
+};
+
+// Global options that take a value ("--url URL"); see add_global_options.
+bool takes_value(const std::string& arg) {
+  return arg == "--url" || arg == "--token-file" || arg == "--state-dir";
+}
+
+// The command named in args (before CLI11 sees them), or null when there is
+// none or it is not one of ours. A script runs fnq thousands of times: only
+// the command it names is built, as building all of them is a fifth of fnq's
+// start-up. Anything else (no command, --help, a typo) builds them all, so
+// help and errors list every command.
+const Command* named_command(const std::vector<std::string>& args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") {
+      return nullptr;
+    }
+    if (!arg.empty() && arg[0] == '-') {
+      i += takes_value(arg) ? 1 : 0;
+      continue;
+    }
+    for (const auto& command : k_commands) {
+      if (arg == command.name) {
+        return &command;
+      }
+    }
+    return nullptr;
+  }
+  return nullptr;
+}
+
+void add_commands(CLI::App& app, Context& ctx, Action& action,
+                  const std::vector<std::string>& args) {
+  if (const Command* named = named_command(args)) {
+    named->add(app, ctx, action);
+    return;
+  }
+  for (const auto& command : k_commands) {
+    command.add(app, ctx, action);
+  }
 }
 
 // The last command parsed ("fn add" in "fnq fn add ..."), and its path
@@ -136,6 +198,10 @@ Outcome run_action(const Action& action) {
 
 }  // namespace
 
+bool builds_one_command(const std::vector<std::string>& args) {
+  return named_command(args) != nullptr;
+}
+
 int run_cli(std::vector<std::string> args, Context& ctx) {
   CLI::App app{k_description, "fnq"};
   app.fallthrough();  // global options may follow the command
@@ -143,7 +209,7 @@ int run_cli(std::vector<std::string> args, Context& ctx) {
   bool version = false;
   add_global_options(app, ctx.global(), version);
   Action action;
-  add_commands(app, ctx, action);
+  add_commands(app, ctx, action, args);
   std::reverse(args.begin(), args.end());  // CLI11 takes them last first
   try {
     app.parse(std::move(args));

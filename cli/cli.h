@@ -14,4 +14,8 @@ int run(int argc, char** argv);
 // line, runs the command, prints its notes and errors, returns the exit code.
 int run_cli(std::vector<std::string> args, Context& ctx);
 
+// True when `args` name one of fnq's commands, so that run_cli builds only
+// that command's parser (the rest cost start-up time a script pays each run).
+bool builds_one_command(const std::vector<std::string>& args);
+
 }  // namespace fnq::cli

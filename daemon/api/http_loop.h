@@ -107,7 +107,11 @@ class HttpLoop {
   void start_workers();
   void stop_workers();
   void dispatch(const ConnPtr& c);  // c's owner is already set to worker
-  void worker_main();
+  struct IdleWorker {
+    std::condition_variable cv;
+    bool woken = false;  // under m_work_mutex
+  };
+  void worker_main(IdleWorker& me);
   void serve(const ConnPtr& c);
   void hand_back(const ConnPtr& c);
   bool send_answer(Conn& c, const std::string& answer);
@@ -136,9 +140,10 @@ class HttpLoop {
   std::vector<LoopAnswered> m_loop_answers;  // under m_handback_mutex
 
   std::mutex m_work_mutex;
-  std::condition_variable m_work_cv;
   std::deque<ConnPtr> m_work;
+  std::vector<IdleWorker*> m_idle;  // a stack: the last to go idle is woken first
   bool m_workers_stop = false;
+  std::vector<std::unique_ptr<IdleWorker>> m_worker_slots;
   std::vector<std::thread> m_workers;
 };
 

@@ -13,8 +13,12 @@ namespace fnq {
 void HttpLoop::start_workers() {
   int n = std::max(1, m_limits.threads);
   m_workers.reserve(static_cast<std::size_t>(n));
+  m_worker_slots.reserve(static_cast<std::size_t>(n));
+  m_idle.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
-    m_workers.emplace_back([this] { worker_main(); });
+    m_worker_slots.push_back(std::make_unique<IdleWorker>());
+    IdleWorker* me = m_worker_slots.back().get();
+    m_workers.emplace_back([this, me] { worker_main(*me); });
   }
 }
 
@@ -23,37 +27,58 @@ void HttpLoop::stop_workers() {
     std::lock_guard<std::mutex> lock(m_work_mutex);
     m_workers_stop = true;
   }
-  m_work_cv.notify_all();
+  for (auto& slot : m_worker_slots) {
+    slot->cv.notify_one();
+  }
   for (auto& t : m_workers) {
     t.join();
   }
   m_workers.clear();
+  m_idle.clear();
+  m_worker_slots.clear();
 }
 
+// The worker idle for the shortest time takes the request: its stack, its
+// malloc cache and the CPU's caches are still warm, and under a light load
+// one or two workers serve everything (a condition variable shared by all
+// would wake the one idle longest).
 void HttpLoop::dispatch(const ConnPtr& c) {
   if (m_server.m_loop_handler && answer_on_loop(c)) {
     return;
   }
+  IdleWorker* wake = nullptr;
   {
     std::lock_guard<std::mutex> lock(m_work_mutex);
     m_work.push_back(c);
+    if (!m_idle.empty()) {
+      wake = m_idle.back();
+      m_idle.pop_back();
+      wake->woken = true;
+    }
   }
-  m_work_cv.notify_one();
+  if (wake != nullptr) {
+    wake->cv.notify_one();
+  }
 }
 
-void HttpLoop::worker_main() {
+void HttpLoop::worker_main(IdleWorker& me) {
+  std::unique_lock<std::mutex> lock(m_work_mutex);
   for (;;) {
-    ConnPtr c;
-    {
-      std::unique_lock<std::mutex> lock(m_work_mutex);
-      m_work_cv.wait(lock, [&] { return m_workers_stop || !m_work.empty(); });
-      if (m_work.empty()) {
-        return;
-      }
-      c = std::move(m_work.front());
+    if (!m_work.empty()) {
+      ConnPtr c = std::move(m_work.front());
       m_work.pop_front();
+      lock.unlock();
+      serve(c);
+      c.reset();
+      lock.lock();
+      continue;
     }
-    serve(c);
+    if (m_workers_stop) {
+      return;
+    }
+    me.woken = false;
+    m_idle.push_back(&me);
+    me.cv.wait(lock, [&] { return me.woken || m_workers_stop; });
   }
 }
 
