@@ -95,6 +95,7 @@ class EventLoopExecutor::Impl {
   // Executor thread only.
   std::map<std::uint64_t, std::unique_ptr<Attempt>> m_attempts;
   std::uint64_t m_next_serial = 1;
+  ExecPaths m_paths;  // where each command was found
 
   std::thread m_thread;  // last: starts once everything above exists
 };
@@ -180,7 +181,7 @@ void EventLoopExecutor::Impl::start_attempt(ExecRequest request) {
   failed.attempt = request.attempt;
   failed.state = CallState::failed;
   failed.started_at = now_ms();
-  auto spawned = spawn_attempt(request);
+  auto spawned = spawn_attempt(request, &m_paths);
   if (auto* failure = std::get_if<SpawnFailure>(&spawned)) {
     failed.exit_code = failure->exit_code;
     failed.error = std::move(failure->error);

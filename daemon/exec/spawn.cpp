@@ -1,6 +1,7 @@
 #include "daemon/exec/spawn.h"
 
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -100,9 +101,16 @@ __attribute__((noinline)) pid_t vfork_child(const ChildPlan& plan) {
   return pid;
 }
 
-ChildPlan make_plan(const ExecRequest& request) {
+ChildPlan make_plan(const ExecRequest& request, const std::optional<std::string>& first) {
   ChildPlan plan;
-  plan.candidates = exec_candidates(request.argv[0], request.env);
+  if (first) {
+    plan.candidates.push_back(*first);  // then the search, should it have gone
+  }
+  for (auto& c : exec_candidates(request.argv[0], request.env)) {
+    if (!first || c != *first) {
+      plan.candidates.push_back(std::move(c));
+    }
+  }
   for (const auto& c : plan.candidates) {
     plan.candidate_ptrs.push_back(c.c_str());
   }
@@ -172,6 +180,60 @@ Result<Pipes> make_pipes() {
 
 }  // namespace
 
+namespace {
+
+std::string path_key(const std::string& argv0, const std::vector<std::string>& env) {
+  std::string key = argv0;
+  key += '\0';
+  for (const auto& entry : env) {
+    if (entry.rfind("PATH=", 0) == 0) {
+      key += entry;
+      break;
+    }
+  }
+  return key;
+}
+
+bool is_executable_file(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
+}  // namespace
+
+std::optional<std::string> ExecPaths::find(const std::string& argv0,
+                                           const std::vector<std::string>& env,
+                                           Clock::time_point now) {
+  if (argv0.empty() || argv0.find('/') != std::string::npos) {
+    return std::nullopt;  // execve takes it as it is
+  }
+  std::string key = path_key(argv0, env);
+  auto it = m_found.find(key);
+  if (it != m_found.end() && now - it->second.at < k_ttl) {
+    return it->second.path;
+  }
+  for (const auto& candidate : exec_candidates(argv0, env)) {
+    if (candidate.front() != '/') {
+      break;  // a directory relative to the call's workdir: the child searches
+    }
+    if (is_executable_file(candidate)) {
+      if (m_found.size() >= k_max_entries && it == m_found.end()) {
+        m_found.clear();
+      }
+      m_found[key] = Found{candidate, now};
+      return candidate;
+    }
+  }
+  if (it != m_found.end()) {
+    m_found.erase(it);
+  }
+  return std::nullopt;
+}
+
+void ExecPaths::forget(const std::string& argv0, const std::vector<std::string>& env) {
+  m_found.erase(path_key(argv0, env));
+}
+
 std::vector<std::string> exec_candidates(const std::string& argv0,
                                          const std::vector<std::string>& env) {
   if (argv0.find('/') != std::string::npos || argv0.empty()) {
@@ -197,7 +259,7 @@ std::vector<std::string> exec_candidates(const std::string& argv0,
   }
 }
 
-std::variant<Spawned, SpawnFailure> spawn_attempt(const ExecRequest& request) {
+std::variant<Spawned, SpawnFailure> spawn_attempt(const ExecRequest& request, ExecPaths* paths) {
   if (request.argv.empty()) {
     return SpawnFailure{std::nullopt, "empty command"};
   }
@@ -206,7 +268,11 @@ std::variant<Spawned, SpawnFailure> spawn_attempt(const ExecRequest& request) {
   if (!pipes) {
     return SpawnFailure{std::nullopt, "cannot start '" + name + "': " + pipes.error().message};
   }
-  ChildPlan plan = make_plan(request);
+  std::optional<std::string> first;
+  if (paths != nullptr) {
+    first = paths->find(name, request.env, ExecPaths::Clock::now());
+  }
+  ChildPlan plan = make_plan(request, first);
   plan.stdio[0] = pipes->in.read.get();
   plan.stdio[1] = pipes->out.write.get();
   plan.stdio[2] = pipes->err.write.get();
@@ -223,6 +289,9 @@ std::variant<Spawned, SpawnFailure> spawn_attempt(const ExecRequest& request) {
   }
   if (auto report = read_report(pipes->report.read)) {
     ChildProcess(pid, Fd()).kill_and_reap();  // it has exited; reap it
+    if (paths != nullptr) {
+      paths->forget(name, request.env);
+    }
     return child_failure(request, *report);
   }
   Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));  // always O_CLOEXEC

@@ -230,6 +230,90 @@ TEST_F(ExecutorTest, OnDoneMayStartTheNextAttempt) {
   EXPECT_EQ(r->output, "3\n");
 }
 
+// A command found in one PATH directory and then moved to another still
+// runs: the remembered path fails, the search goes on.
+TEST_F(ExecutorTest, CommandMovedWithinThePathStillRuns) {
+  std::string a = m_dir.file("a"), b = m_dir.file("b");
+  ASSERT_EQ(::mkdir(a.c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir(b.c_str(), 0755), 0);
+  write_file(b + "/tool", "#!/bin/sh\necho from b\n");
+  ::chmod((b + "/tool").c_str(), 0755);
+  auto request = [&] {
+    ExecRequest r = make_request("c1", {"tool"});
+    r.env = {"PATH=" + a + ":" + b + ":/usr/bin:/bin"};
+    return r;
+  };
+  EXPECT_EQ(run(request()).output, "from b\n");
+  ASSERT_EQ(::rename((b + "/tool").c_str(), (a + "/tool").c_str()), 0);
+  write_file(a + "/tool", "#!/bin/sh\necho from a\n");
+  ::chmod((a + "/tool").c_str(), 0755);
+  ExecResult moved = run(request());
+  EXPECT_EQ(moved.state, CallState::succeeded) << moved.error;
+  EXPECT_EQ(moved.output, "from a\n");
+  ASSERT_EQ(::unlink((a + "/tool").c_str()), 0);
+  ExecResult gone = run(request());
+  EXPECT_EQ(gone.exit_code, 127);
+  EXPECT_EQ(gone.error, "cannot execute 'tool': No such file or directory");
+}
+
+class ExecPathsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* d : {"a", "b", "c"}) {
+      ASSERT_EQ(::mkdir(m_dir.file(d).c_str(), 0755), 0);
+    }
+    m_env = {"HOME=/x", "PATH=" + m_dir.file("a") + ":" + m_dir.file("b") + ":" + m_dir.file("c")};
+  }
+  std::string make(const std::string& dir, mode_t mode) {
+    std::string path = m_dir.file(dir) + "/tool";
+    write_file(path, "#!/bin/sh\n");
+    ::chmod(path.c_str(), mode);
+    return path;
+  }
+
+  TempDir m_dir;
+  std::vector<std::string> m_env;
+  ExecPaths m_paths;
+  ExecPaths::Clock::time_point m_t0 = ExecPaths::Clock::now();
+};
+
+TEST_F(ExecPathsTest, FindsTheFirstExecutableFileInPathOrder) {
+  ASSERT_EQ(::mkdir((m_dir.file("a") + "/tool").c_str(), 0755), 0);  // a directory
+  make("b", 0644);                                                   // not executable
+  std::string c = make("c", 0755);
+  EXPECT_EQ(m_paths.find("tool", m_env, m_t0), c);
+  EXPECT_EQ(m_paths.size(), 1u);
+  EXPECT_EQ(m_paths.find("nothing", m_env, m_t0), std::nullopt);
+  EXPECT_EQ(m_paths.find("/bin/sh", m_env, m_t0), std::nullopt);  // execve takes it as is
+  EXPECT_EQ(m_paths.size(), 1u);
+}
+
+TEST_F(ExecPathsTest, RemembersForItsTimeThenLooksAgain) {
+  std::string c = make("c", 0755);
+  EXPECT_EQ(m_paths.find("tool", m_env, m_t0), c);
+  std::string b = make("b", 0755);  // installed earlier in PATH
+  EXPECT_EQ(m_paths.find("tool", m_env, m_t0 + std::chrono::seconds(9)), c);
+  EXPECT_EQ(m_paths.find("tool", m_env, m_t0 + ExecPaths::k_ttl), b);
+  m_paths.forget("tool", m_env);
+  ASSERT_EQ(::unlink(b.c_str()), 0);
+  EXPECT_EQ(m_paths.find("tool", m_env, m_t0 + ExecPaths::k_ttl), c);
+}
+
+TEST_F(ExecPathsTest, EachPathHasItsOwnEntry) {
+  std::string c = make("c", 0755);
+  EXPECT_EQ(m_paths.find("tool", m_env, m_t0), c);
+  EXPECT_EQ(m_paths.find("tool", {"PATH=/usr/bin:/bin"}, m_t0), std::nullopt);
+  EXPECT_EQ(m_paths.find("sh", {"PATH=/nowhere:/bin"}, m_t0), "/bin/sh");
+  EXPECT_EQ(m_paths.size(), 2u);
+}
+
+TEST_F(ExecPathsTest, ARelativeDirectoryIsLeftToTheChild) {
+  make("c", 0755);
+  std::vector<std::string> env = {"PATH=" + m_dir.file("a") + "::" + m_dir.file("c")};
+  EXPECT_EQ(m_paths.find("tool", env, m_t0), std::nullopt);  // "" is the call's workdir
+  EXPECT_EQ(m_paths.size(), 0u);
+}
+
 TEST(ExecCandidates, SearchesThePathOfTheRequest) {
   EXPECT_EQ(exec_candidates("tool", {"A=1", "PATH=/opt/bin::/bin"}),
             (std::vector<std::string>{"/opt/bin/tool", "./tool", "/bin/tool"}));
