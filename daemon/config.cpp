@@ -224,9 +224,8 @@ Result<ParsedArgs> parse_daemon_args(int argc, const char* const* argv) {
       ->type_name("D");
   add(app, "--sync", raw.sync, "full|normal: SQLite durability of acknowledged writes")
       ->type_name("MODE");
-  app.add_option(
-         "--http-threads", c.http_threads,
-         "HTTP worker threads; long polls may use all but 16 (past that they answer at once)")
+  app.add_option("--http-threads", c.http_threads,
+                 "HTTP worker threads running handlers (requests waiting for calls hold none)")
       ->envname("FNQ_HTTP_THREADS")
       ->capture_default_str();
   app.add_option("--callback-allow", c.callback_allow,

@@ -40,13 +40,35 @@ std::uint64_t CallWatch::Subscription::reports() const {
   return m_fired;
 }
 
+void CallWatch::Subscription::wake_after(std::uint64_t reports, std::function<void()> wake) {
+  std::lock_guard<std::mutex> lock(m_watch.m_mutex);
+  m_wake = std::move(wake);
+  m_wake_at = reports;
+  if (m_fired >= m_wake_at || m_watch.m_shutdown) {
+    fire_wake();
+  }
+}
+
+void CallWatch::Subscription::fire_wake() {
+  if (m_wake) {
+    auto wake = std::move(m_wake);
+    m_wake = nullptr;
+    wake();
+  }
+}
+
 void CallWatch::notify(const std::vector<std::string>& terminal_ids) {
   std::lock_guard<std::mutex> lock(m_mutex);
   for (const auto& id : terminal_ids) {
     auto [begin, end] = m_by_id.equal_range(id);
     for (auto it = begin; it != end; ++it) {
-      ++it->second->m_fired;
-      it->second->m_cv.notify_all();
+      Subscription* sub = it->second;
+      ++sub->m_fired;
+      if (sub->m_wake && sub->m_fired >= sub->m_wake_at) {
+        sub->fire_wake();
+      } else {
+        sub->m_cv.notify_all();
+      }
     }
   }
 }
@@ -55,6 +77,7 @@ void CallWatch::shutdown() {
   std::lock_guard<std::mutex> lock(m_mutex);
   m_shutdown = true;
   for (auto& [id, sub] : m_by_id) {
+    sub->fire_wake();
     sub->m_cv.notify_all();
   }
 }

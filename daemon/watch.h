@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -26,14 +27,23 @@ class CallWatch {
     // How many reports of the ids have arrived since subscribing (an id
     // listed twice counts twice per report).
     std::uint64_t reports() const;
+    // For a waiter that holds no thread (a parked long poll): calls wake
+    // once, when `reports` reports have arrived since subscribing or on
+    // shutdown, at once if that has happened already. wake runs with the
+    // watch's lock held: it must be quick, must not block, and must not
+    // destroy a Subscription.
+    void wake_after(std::uint64_t reports, std::function<void()> wake);
 
    private:
     friend class CallWatch;
+    void fire_wake();  // with the watch's lock held
     CallWatch& m_watch;
     std::vector<std::string> m_ids;
     std::uint64_t m_fired = 0;
     std::uint64_t m_seen = 0;
     std::condition_variable m_cv;
+    std::function<void()> m_wake;
+    std::uint64_t m_wake_at = 0;
   };
 
   void notify(const std::vector<std::string>& terminal_ids);

@@ -69,8 +69,13 @@ Result<std::string> resolve_call_id(Store& store, const std::string& text);
 Result<json> parse_json_body(const httplib::Request& req);
 
 // Waits until every id is terminal or the deadline passes, and returns the
-// calls as they are then. Holds no thread busy beyond the caller's own, and
-// refuses to hold it at all when too many long polls are running already.
+// calls as they are then. Served by an HTTP worker, it holds no thread: it
+// parks the request (park_request) and returns an error that is never sent,
+// and the request runs again from the start when the calls finish or the
+// deadline passes. So a handler that calls it must have done nothing before
+// that a second run would repeat, or left a note of it (Exchange::park_note).
+// Elsewhere it waits on the caller's thread, and refuses to hold it at all
+// when too many long polls are waiting so already.
 Result<std::vector<Call>> wait_for_calls(ApiContext& ctx, const std::vector<std::string>& ids,
                                          std::chrono::milliseconds timeout);
 

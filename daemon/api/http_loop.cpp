@@ -131,6 +131,7 @@ void HttpLoop::run() {
     }
     take_handbacks();
     take_loop_answers();
+    take_resumes();
     if (Clock::now() - m_last_check >= k_tick) {
       check_deadlines();
     }
@@ -272,7 +273,7 @@ void HttpLoop::frame_all(const ConnPtr& c) {
       }
       return;
     }
-    Request r{c->in.substr(0, f.size), std::move(f.head), f.close_after};
+    Request r{c->in.substr(0, f.size), std::move(f.head), f.close_after, std::nullopt, {}};
     c->in.erase(0, f.size);
     c->scanned = 0;
     c->sent_continue = false;
@@ -314,7 +315,7 @@ void HttpLoop::on_eof(const ConnPtr& c) {
     // (a partial request as httplib answers it: 400, or nothing).
     if (!c->in.empty() && !c->read_done) {
       RequestHead head = parse_request_head(c->in);  // a body cut short fails to read
-      c->ready.push_back(Request{std::move(c->in), std::move(head), true});
+      c->ready.push_back(Request{std::move(c->in), std::move(head), true, std::nullopt, {}});
       c->in.clear();
     }
     c->closing = c->closing || c->ready.empty();
@@ -551,6 +552,15 @@ void HttpLoop::check_deadlines() {
     if (c->gone) {
       continue;
     }
+    bool parked_out;
+    {
+      std::lock_guard<std::mutex> lock(c->mutex);
+      parked_out = c->parked && (now >= c->parked_until || m_stopping);
+    }
+    if (parked_out) {
+      resume_parked(c);  // answered as the calls are now
+      continue;
+    }
     if (c->lingering) {
       if (now >= c->linger_until) {
         close_conn(c);
@@ -588,6 +598,20 @@ void HttpLoop::check_deadlines() {
   }
 }
 
+void HttpLoop::take_resumes() {
+  std::vector<Resumed> resumed;
+  {
+    std::lock_guard<std::mutex> lock(m_handback_mutex);
+    resumed.swap(m_resumes);
+  }
+  for (const Resumed& r : resumed) {
+    if (!r.conn->gone) {
+      dispatch(r.conn);  // still owned by "a worker"; its request is first in ready
+    }
+  }
+  // The holds (watch subscriptions) go here, with no lock held.
+}
+
 void HttpLoop::take_handbacks() {
   std::vector<ConnPtr> back;
   {
@@ -617,6 +641,14 @@ void HttpLoop::begin_stop() {
     c->in.clear();
     set_events(*c, c->events & ~static_cast<std::uint32_t>(EPOLLIN));
     progress(c);
+    bool parked;
+    {
+      std::lock_guard<std::mutex> lock(c->mutex);
+      parked = c->parked;
+    }
+    if (parked) {
+      resume_parked(c);  // answered now, as the calls are
+    }
   }
 }
 

@@ -10,6 +10,10 @@
 // A request the server's loop handler takes (a submit) is not given to a
 // worker: the connection stays owned by "a worker" while the handler's
 // answer is pending, and the loop writes that answer when it arrives.
+// A request a worker parks (a long poll, see park_request) stays first in
+// Conn::ready, the connection stays owned by "a worker", and no thread
+// holds it: when woken, or at its deadline, the loop hands the connection
+// to a worker again, which serves the request again.
 #include <sys/epoll.h>
 
 #include <chrono>
@@ -17,6 +21,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -44,6 +49,8 @@ class HttpLoop {
     std::string bytes;
     RequestHead head;
     bool close_after = false;
+    std::optional<Clock::time_point> parked_until;  // parked once, with this deadline
+    std::string park_note;                          // and this note (Exchange::park_note)
   };
   enum class Owner { loop, worker };
   struct Conn {
@@ -73,6 +80,11 @@ class HttpLoop {
     std::size_t out_pos = 0;
     Clock::time_point write_deadline = Clock::time_point::max();
     Clock::time_point answered_at{};  // the last answer was written
+    // Parking: ready.front() waits for its wake or its deadline.
+    bool parked = false;
+    bool wake_pending = false;  // woken while its worker was still parking it
+    std::shared_ptr<void> park_hold;
+    Clock::time_point parked_until{};
   };
   using ConnPtr = std::shared_ptr<Conn>;
 
@@ -92,6 +104,10 @@ class HttpLoop {
   void close_conn(const ConnPtr& c);
   void check_deadlines();
   void take_handbacks();
+  // Parking: from any thread (a parked request's wake), or the loop's
+  // (deadline, stop); take_resumes serves them again on the loop's thread.
+  void resume_parked(const ConnPtr& c);
+  void take_resumes();
   // The loop handler's side: offers c's next request to it; writes the
   // answers it gave.
   bool answer_on_loop(const ConnPtr& c);
@@ -138,6 +154,11 @@ class HttpLoop {
     bool close = false;
   };
   std::vector<LoopAnswered> m_loop_answers;  // under m_handback_mutex
+  struct Resumed {
+    ConnPtr conn;
+    std::shared_ptr<void> hold;  // released on the loop's thread, without locks
+  };
+  std::vector<Resumed> m_resumes;  // under m_handback_mutex
 
   std::mutex m_work_mutex;
   std::deque<ConnPtr> m_work;

@@ -109,6 +109,22 @@ const char* reason_phrase(int status) {
 
 Exchange* current_exchange() { return t_exchange; }
 
+bool park_request(std::chrono::steady_clock::time_point deadline, std::shared_ptr<void> hold) {
+  Exchange* e = t_exchange;
+  if (e == nullptr || !e->wake) {
+    return false;
+  }
+  e->parked = true;
+  e->park_deadline = deadline;
+  e->park_hold = std::move(hold);
+  return true;
+}
+
+const std::function<void()>* park_wake() {
+  Exchange* e = t_exchange;
+  return e != nullptr && e->wake ? &e->wake : nullptr;
+}
+
 std::string HttpServer::format_answer(httplib::Response& res, bool close) const {
   if (close) {
     res.set_header("Connection", "close");
@@ -186,11 +202,14 @@ void HttpServer::shut_down() {
 HttpServer::Served HttpServer::serve_request(const std::string& bytes, const RequestHead& head,
                                              const std::string& peer_ip, int peer_port,
                                              const std::string& local_ip, int local_port,
-                                             bool close_in) {
+                                             bool close_in, Parking parking) {
   Served served;
   MemoryStream stream(bytes, served.answer, peer_ip, peer_port, local_ip, local_port);
   Exchange exchange;
   exchange.peer = peer_ip + ":" + std::to_string(peer_port);
+  exchange.wake = std::move(parking.wake);
+  exchange.resumed_deadline = parking.resumed_deadline;
+  exchange.resumed_note = std::move(parking.resumed_note);
   bool closed_by_client = false;
   bool ok;
   {
@@ -202,6 +221,14 @@ HttpServer::Served HttpServer::serve_request(const std::string& bytes, const Req
         exchange.refusal = head.refusal->message;
       }
     });
+  }
+  if (exchange.parked) {
+    served.parked = true;
+    served.park_deadline = exchange.park_deadline;
+    served.park_hold = std::move(exchange.park_hold);
+    served.park_note = std::move(exchange.park_note);
+    served.answer.clear();  // dropped: the request is served again
+    return served;
   }
   served.close = !ok || close_in || closed_by_client || exchange.close;
   served.give_back_memory = exchange.give_back_memory;

@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <httplib.h>
@@ -69,10 +70,38 @@ struct Exchange {
   // without a colon): pre-routing answers it and closes the connection.
   int refusal_status = 0;
   std::string refusal;
+  // Parking (see park_request), set up by the worker: the request may park
+  // when wake is set; resumed_deadline is the deadline it was parked with,
+  // when it is served again after parking.
+  std::function<void()> wake;
+  std::optional<std::chrono::steady_clock::time_point> resumed_deadline;
+  std::string resumed_note;  // the park_note it was parked with
+  // What the handler did that a second run must not do again, for that run
+  // to read in resumed_note ("" none): a sync invocation's call ID.
+  std::string park_note;
+  // Set by park_request.
+  bool parked = false;
+  std::chrono::steady_clock::time_point park_deadline{};
+  std::shared_ptr<void> park_hold;
 };
 
 // The exchange served on this thread, or nullptr outside one.
 Exchange* current_exchange();
+
+// A long poll that holds no thread. A handler that would wait for
+// something arranges for the exchange's wake() to be called when it happens
+// (hold: what keeps that arranged; released once the request runs again),
+// then parks the request and returns: its answer is dropped, the worker is
+// free, and the request is served again from the start once wake() is
+// called or at deadline, with the exchange's resumed_deadline set. The
+// handler must therefore have done nothing that a second run would repeat,
+// or have left a note of it in the exchange's park_note, which that run
+// finds in resumed_note.
+// False, with nothing done, when this request cannot park (no worker set it
+// up): the caller waits on its own thread instead.
+bool park_request(std::chrono::steady_clock::time_point deadline, std::shared_ptr<void> hold);
+// The wake function parking would use, or nullptr when the request cannot park.
+const std::function<void()>* park_wake();
 
 // A whole request, offered to the loop handler before any worker sees it.
 struct LoopRequest {
@@ -128,14 +157,24 @@ class HttpServer : public httplib::Server {
 
   // For the loop's workers: runs httplib on one request's bytes. close_in:
   // answer with Connection: close.
+  // wake and resumed_deadline: see park_request (no wake: it cannot park).
   struct Served {
     std::string answer;             // its bytes ("" when httplib wrote none)
     bool close = false;             // close the connection after it
     bool give_back_memory = false;  // Exchange::give_back_memory
+    bool parked = false;            // no answer: serve it again later (park_request)
+    std::chrono::steady_clock::time_point park_deadline{};
+    std::shared_ptr<void> park_hold;
+    std::string park_note;
+  };
+  struct Parking {
+    std::function<void()> wake;
+    std::optional<std::chrono::steady_clock::time_point> resumed_deadline;
+    std::string resumed_note;
   };
   Served serve_request(const std::string& bytes, const RequestHead& head,
                        const std::string& peer_ip, int peer_port, const std::string& local_ip,
-                       int local_port, bool close_in);
+                       int local_port, bool close_in, Parking parking = {});
 
  private:
   HttpLimits m_limits;

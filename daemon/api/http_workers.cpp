@@ -104,8 +104,34 @@ void HttpLoop::serve(const ConnPtr& c) {
       c->ready.pop_front();
       close_in = answer_closes(r, *c);
     }
+    HttpServer::Parking parking;
+    parking.wake = [this, weak = std::weak_ptr<Conn>(c)] {
+      if (auto conn = weak.lock()) {
+        resume_parked(conn);
+      }
+    };
+    parking.resumed_deadline = r.parked_until;
+    parking.resumed_note = r.park_note;
     auto served = m_server.serve_request(r.bytes, r.head, c->peer_ip, c->peer_port, c->local_ip,
-                                         c->local_port, close_in);
+                                         c->local_port, close_in, std::move(parking));
+    if (served.parked) {
+      std::shared_ptr<void> release;  // outside the lock: it may take the watch's
+      {
+        std::lock_guard<std::mutex> lock(c->mutex);
+        r.parked_until = served.park_deadline;
+        r.park_note = std::move(served.park_note);
+        c->ready.push_front(std::move(r));
+        if (!c->wake_pending) {
+          c->parked = true;
+          c->parked_until = served.park_deadline;
+          c->park_hold = std::move(served.park_hold);
+          return;  // no thread holds it now; the loop serves it again
+        }
+        c->wake_pending = false;  // woken already: serve it again now
+        release = std::move(served.park_hold);
+      }
+      continue;
+    }
     std::string& answer = served.answer;
     bool close_out = served.close || answer.empty();  // empty: the request was unreadable
     bool sent = send_answer(*c, answer);
@@ -120,6 +146,7 @@ void HttpLoop::serve(const ConnPtr& c) {
       malloc_trim(0);
     }
     std::lock_guard<std::mutex> lock(c->mutex);
+    c->wake_pending = false;
     c->closing = c->closing || close_out || close_in;
     c->failed = c->failed || !sent;
     bool more = !c->ready.empty() && !c->closing && !c->failed;
@@ -134,6 +161,31 @@ void HttpLoop::serve(const ConnPtr& c) {
     }
     hand_back(c);
     return;
+  }
+}
+
+// A parked request's wake (from the thread that reports its calls, with the
+// watch's lock held), or its deadline or the stop (the loop's thread).
+void HttpLoop::resume_parked(const ConnPtr& c) {
+  Resumed resumed{c, nullptr};
+  {
+    std::lock_guard<std::mutex> lock(c->mutex);
+    if (!c->parked) {
+      c->wake_pending = true;  // its worker has not finished parking it
+      return;
+    }
+    c->parked = false;
+    resumed.hold = std::move(c->park_hold);
+  }
+  bool first;
+  {
+    std::lock_guard<std::mutex> lock(m_handback_mutex);
+    first = m_resumes.empty();
+    m_resumes.push_back(std::move(resumed));
+  }
+  if (first) {
+    std::uint64_t one = 1;
+    (void)!::write(m_wake.get(), &one, sizeof one);
   }
 }
 

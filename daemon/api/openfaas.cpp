@@ -175,9 +175,20 @@ int status_for(CallState state) {
   }
 }
 
+// Submits the call, then waits for it parked (see wait_for_calls): the run
+// after parking finds the call's ID in the exchange and does not submit again.
 Status sync_function(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  FNQ_TRY_ASSIGN(auto r, submit_from_request(ctx, req, true));
-  const Call& submitted = r.call;
+  Exchange* exchange = current_exchange();
+  Call submitted;
+  if (exchange != nullptr && !exchange->resumed_note.empty()) {
+    FNQ_TRY_ASSIGN(submitted, ctx.store.get_call(exchange->resumed_note));
+  } else {
+    FNQ_TRY_ASSIGN(auto r, submit_from_request(ctx, req, true));
+    submitted = std::move(r.call);
+    if (exchange != nullptr) {
+      exchange->park_note = submitted.id;
+    }
+  }
   res.set_header("X-Call-Id", submitted.id);
   auto f = ctx.functions.find(submitted.function);
   Millis wait = f && f->write_timeout ? *f->write_timeout : ctx.config.write_timeout;

@@ -204,8 +204,8 @@ httplib::Server::HandlerResponse pre_route(ApiContext& ctx, const httplib::Reque
 void post_route(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   res.set_header("X-Fnq-Version", k_version);
   Exchange* e = current_exchange();
-  if (!e || e->cut_off) {
-    return;  // the connection layer answers, logs and counts (408, 431)
+  if (!e || e->cut_off || e->parked) {
+    return;  // the connection layer answers, logs and counts (408, 431); parked: no answer
   }
   note_answer(ctx, e->route, req.method + " " + req.path + " from " + e->peer, e->error, res);
   if (e->close) {
@@ -401,16 +401,43 @@ Millis long_poll_wait(const ApiContext& ctx, Millis asked) {
   return limit.count() > 0 ? std::min(asked, limit) : asked;
 }
 
+namespace {
+
+bool all_terminal(const std::vector<Call>& calls) {
+  return std::all_of(calls.begin(), calls.end(),
+                     [](const Call& c) { return is_terminal(c.state); });
+}
+
+std::uint64_t count_unfinished(const std::vector<Call>& calls) {
+  return static_cast<std::uint64_t>(std::count_if(
+      calls.begin(), calls.end(), [](const Call& c) { return !is_terminal(c.state); }));
+}
+
+}  // namespace
+
 Result<std::vector<Call>> wait_for_calls(ApiContext& ctx, const std::vector<std::string>& ids,
                                          std::chrono::milliseconds timeout) {
-  auto all_terminal = [](const std::vector<Call>& calls) {
-    for (const auto& c : calls) {
-      if (!is_terminal(c.state)) {
-        return false;
-      }
+  using Steady = std::chrono::steady_clock;
+  const std::function<void()>* wake = park_wake();
+  if (wake != nullptr) {
+    // Served again after parking: the deadline it was parked with holds.
+    Exchange* e = current_exchange();
+    auto deadline = e->resumed_deadline ? *e->resumed_deadline : Steady::now() + timeout;
+    if (timeout.count() <= 0 || Steady::now() >= deadline || ctx.shutting_down) {
+      return ctx.store.get_calls(ids);
     }
-    return true;
-  };
+    // Subscribe before reading, so a call finishing in between is not missed.
+    auto sub = std::make_shared<CallWatch::Subscription>(ctx.watch, ids);
+    auto calls = ctx.store.get_calls(ids);
+    if (!calls || all_terminal(*calls) || ctx.shutting_down) {
+      return calls;
+    }
+    // Woken once every unfinished call was reported (not at each one:
+    // awaiting n calls that finish one by one then reads O(n) rows).
+    sub->wake_after(count_unfinished(*calls), *wake);
+    park_request(deadline, std::move(sub));
+    return make_error(ErrorKind::timeout, "parked");  // never sent
+  }
   if (timeout.count() <= 0) {
     return ctx.store.get_calls(ids);
   }
@@ -426,7 +453,7 @@ Result<std::vector<Call>> wait_for_calls(ApiContext& ctx, const std::vector<std:
   } release{ctx.long_polls};
   // Subscribe before reading, so a call finishing in between is not missed.
   CallWatch::Subscription sub(ctx.watch, ids);
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto deadline = Steady::now() + timeout;
   for (;;) {
     std::uint64_t reports_before = sub.reports();
     auto calls = ctx.store.get_calls(ids);
@@ -437,8 +464,7 @@ Result<std::vector<Call>> wait_for_calls(ApiContext& ctx, const std::vector<std:
     // only when there have been as many reports as unfinished calls:
     // awaiting n calls that finish one by one then reads O(n) rows, not
     // O(n^2) (2,000 calls: 4 million rows read, most of a core).
-    auto unfinished = static_cast<std::uint64_t>(std::count_if(
-        calls->begin(), calls->end(), [](const Call& c) { return !is_terminal(c.state); }));
+    std::uint64_t unfinished = count_unfinished(*calls);
     while (sub.reports() - reports_before < unfinished) {
       if (!sub.wait_until(deadline) || ctx.shutting_down) {
         return ctx.store.get_calls(ids);

@@ -2,9 +2,6 @@
 // slow, hostile or gone cost no thread; pipelined requests are answered in
 // order; shutdown answers what was read (docs/internals.md, "HTTP limits").
 #include <signal.h>
-#include <sys/resource.h>
-
-#include <fstream>
 
 #include "integration/api_support.h"
 
@@ -13,26 +10,6 @@ namespace {
 
 using ApiFrontendTest = ApiTest;
 using Clock = std::chrono::steady_clock;
-
-// A field of /proc/PID/status ("Threads", "VmRSS"), as a number.
-std::uint64_t status_field(int pid, const std::string& name) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(name + ":", 0) == 0) {
-      return std::stoull(line.substr(name.size() + 1));
-    }
-  }
-  return 0;
-}
-
-// Room for this test's own sockets.
-void raise_fd_limit() {
-  rlimit lim{};
-  ::getrlimit(RLIMIT_NOFILE, &lim);
-  lim.rlim_cur = lim.rlim_max;
-  ::setrlimit(RLIMIT_NOFILE, &lim);
-}
 
 std::string get(const std::string& path, const std::string& extra = {}) {
   return "GET " + path + " HTTP/1.1\r\nHost: fnq\r\n" + extra + "\r\n";

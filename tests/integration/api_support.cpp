@@ -3,10 +3,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
 #include <sstream>
 
 namespace fnq::test {
@@ -22,6 +24,24 @@ int remaining_ms(Clock::time_point deadline) {
 }
 
 }  // namespace
+
+std::uint64_t status_field(int pid, const std::string& name) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(name + ":", 0) == 0) {
+      return std::stoull(line.substr(name.size() + 1));
+    }
+  }
+  return 0;
+}
+
+void raise_fd_limit() {
+  rlimit lim{};
+  ::getrlimit(RLIMIT_NOFILE, &lim);
+  lim.rlim_cur = lim.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &lim);
+}
 
 std::map<std::string, std::string> parse_env(const std::string& text) {
   std::map<std::string, std::string> vars;

@@ -28,6 +28,10 @@ std::string expect_error(const httplib::Result& res, int status, const std::stri
 json expect_json(const httplib::Result& res, int status);
 // `env` output (NAME=value lines) as a map.
 std::map<std::string, std::string> parse_env(const std::string& text);
+// A field of /proc/PID/status ("Threads", "VmRSS"), as a number.
+std::uint64_t status_field(int pid, const std::string& name);
+// Room for a test's own sockets: the soft RLIMIT_NOFILE raised to the hard one.
+void raise_fd_limit();
 
 struct RawResponse {
   std::string head;  // the status line and header lines, as received
