@@ -149,8 +149,25 @@ const Command* named_command(const std::vector<std::string>& args) {
   return nullptr;
 }
 
+// "fnq --version" (with global options, nothing else): it needs no command.
+bool asks_only_version(const std::vector<std::string>& args) {
+  bool version = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.empty() || arg[0] != '-' || arg == "--" || arg == "-h" || arg == "--help") {
+      return false;
+    }
+    version = version || arg == "--version";
+    i += takes_value(arg) ? 1 : 0;
+  }
+  return version;
+}
+
 void add_commands(CLI::App& app, Context& ctx, Action& action,
                   const std::vector<std::string>& args) {
+  if (asks_only_version(args)) {
+    return;
+  }
   if (const Command* named = named_command(args)) {
     named->add(app, ctx, action);
     return;

@@ -80,6 +80,19 @@ TEST_F(CliScripting, EveryCommandIsBuiltAloneWhenNamed) {
   EXPECT_FALSE(builds_one_command({"--", "submit"}));
 }
 
+TEST_F(CliScripting, VersionAloneBuildsNoCommand) {
+  EXPECT_EQ(run({"--version"}), 0);
+  EXPECT_EQ(m_out.str().rfind("fnq ", 0), 0u) << m_out.str();
+  m_out.str("");
+  EXPECT_EQ(run({"--url", "http://h:1", "--version"}), 0);
+  EXPECT_EQ(m_out.str().rfind("fnq ", 0), 0u);
+  m_out.str("");
+  EXPECT_EQ(run({"--version", "--help"}), 0);  // help, with every command
+  EXPECT_NE(m_out.str().find("submit"), std::string::npos) << m_out.str();
+  EXPECT_EQ(run({"--version", "sumbit"}), 64);
+  EXPECT_NE(m_err.str().find("unknown command 'sumbit'"), std::string::npos) << m_err.str();
+}
+
 TEST_F(CliScripting, CancelledNoteSaysItOnce) {
   json call = call_json(k_id1, CallState::cancelled);
   call["error"] = "cancelled";
