@@ -131,7 +131,6 @@ void HttpLoop::run() {
     }
     take_handbacks();
     take_loop_answers();
-    take_resumes();
     if (Clock::now() - m_last_check >= k_tick) {
       check_deadlines();
     }
@@ -596,20 +595,6 @@ void HttpLoop::check_deadlines() {
       close_conn(c);
     }
   }
-}
-
-void HttpLoop::take_resumes() {
-  std::vector<Resumed> resumed;
-  {
-    std::lock_guard<std::mutex> lock(m_handback_mutex);
-    resumed.swap(m_resumes);
-  }
-  for (const Resumed& r : resumed) {
-    if (!r.conn->gone) {
-      dispatch(r.conn);  // still owned by "a worker"; its request is first in ready
-    }
-  }
-  // The holds (watch subscriptions) go here, with no lock held.
 }
 
 void HttpLoop::take_handbacks() {

@@ -12,8 +12,8 @@
 // answer is pending, and the loop writes that answer when it arrives.
 // A request a worker parks (a long poll, see park_request) stays first in
 // Conn::ready, the connection stays owned by "a worker", and no thread
-// holds it: when woken, or at its deadline, the loop hands the connection
-// to a worker again, which serves the request again.
+// holds it: when woken, or at its deadline, the connection is queued for a
+// worker again, which serves the request again.
 #include <sys/epoll.h>
 
 #include <chrono>
@@ -84,6 +84,7 @@ class HttpLoop {
     bool parked = false;
     bool wake_pending = false;  // woken while its worker was still parking it
     std::shared_ptr<void> park_hold;
+    std::shared_ptr<void> woken_hold;  // park_hold once woken: its worker releases it
     Clock::time_point parked_until{};
   };
   using ConnPtr = std::shared_ptr<Conn>;
@@ -105,9 +106,8 @@ class HttpLoop {
   void check_deadlines();
   void take_handbacks();
   // Parking: from any thread (a parked request's wake), or the loop's
-  // (deadline, stop); take_resumes serves them again on the loop's thread.
+  // (deadline, stop): queues c for a worker, which serves its request again.
   void resume_parked(const ConnPtr& c);
-  void take_resumes();
   // The loop handler's side: offers c's next request to it; writes the
   // answers it gave.
   bool answer_on_loop(const ConnPtr& c);
@@ -123,6 +123,7 @@ class HttpLoop {
   void start_workers();
   void stop_workers();
   void dispatch(const ConnPtr& c);  // c's owner is already set to worker
+  void queue_for_worker(const ConnPtr& c);
   struct IdleWorker {
     std::condition_variable cv;
     bool woken = false;  // under m_work_mutex
@@ -154,11 +155,6 @@ class HttpLoop {
     bool close = false;
   };
   std::vector<LoopAnswered> m_loop_answers;  // under m_handback_mutex
-  struct Resumed {
-    ConnPtr conn;
-    std::shared_ptr<void> hold;  // released on the loop's thread, without locks
-  };
-  std::vector<Resumed> m_resumes;  // under m_handback_mutex
 
   std::mutex m_work_mutex;
   std::deque<ConnPtr> m_work;

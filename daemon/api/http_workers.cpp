@@ -46,6 +46,11 @@ void HttpLoop::dispatch(const ConnPtr& c) {
   if (m_server.m_loop_handler && answer_on_loop(c)) {
     return;
   }
+  queue_for_worker(c);
+}
+
+// From any thread.
+void HttpLoop::queue_for_worker(const ConnPtr& c) {
   IdleWorker* wake = nullptr;
   {
     std::lock_guard<std::mutex> lock(m_work_mutex);
@@ -93,8 +98,10 @@ void HttpLoop::serve(const ConnPtr& c) {
   for (;;) {
     Request r;
     bool close_in;
+    std::shared_ptr<void> woken_hold;  // released here, without a lock
     {
       std::lock_guard<std::mutex> lock(c->mutex);
+      woken_hold = std::move(c->woken_hold);
       if (c->ready.empty()) {
         c->owner = Owner::loop;
         hand_back(c);
@@ -165,9 +172,9 @@ void HttpLoop::serve(const ConnPtr& c) {
 }
 
 // A parked request's wake (from the thread that reports its calls, with the
-// watch's lock held), or its deadline or the stop (the loop's thread).
+// watch's lock held), or its deadline or the stop (the loop's thread): a
+// worker serves it again, without waking the loop.
 void HttpLoop::resume_parked(const ConnPtr& c) {
-  Resumed resumed{c, nullptr};
   {
     std::lock_guard<std::mutex> lock(c->mutex);
     if (!c->parked) {
@@ -175,18 +182,10 @@ void HttpLoop::resume_parked(const ConnPtr& c) {
       return;
     }
     c->parked = false;
-    resumed.hold = std::move(c->park_hold);
+    // Not released here: that takes the watch's lock, which a wake holds.
+    c->woken_hold = std::move(c->park_hold);
   }
-  bool first;
-  {
-    std::lock_guard<std::mutex> lock(m_handback_mutex);
-    first = m_resumes.empty();
-    m_resumes.push_back(std::move(resumed));
-  }
-  if (first) {
-    std::uint64_t one = 1;
-    (void)!::write(m_wake.get(), &one, sizeof one);
-  }
+  queue_for_worker(c);
 }
 
 // Called with c's mutex held.
