@@ -25,6 +25,11 @@ constexpr Millis k_progress_chunk = std::chrono::seconds(1);
 constexpr Millis k_read_margin = std::chrono::seconds(30);
 // A daemon that answers "not done" at once is not hammered: wait this long.
 constexpr Millis k_min_poll_interval = std::chrono::milliseconds(250);
+// A script awaiting this many calls or fewer gets their outputs in the
+// answer that says they are done (one round trip, not one more per call);
+// fnqd leaves out those past --max-body ("output_omitted"), fetched apart.
+// Not on a terminal: its 1 s chunks would carry the outputs each second.
+constexpr std::size_t k_inline_outputs_up_to = 16;
 // How long a lost daemon (restart, upgrade) may stay unreachable mid-wait.
 constexpr Millis k_reconnect_budget = std::chrono::seconds(60);
 
@@ -85,20 +90,53 @@ Failure await_failure(const Error& e) {
   return api_failure(e, "cannot wait for the calls", Subject::call);
 }
 
+// The output an answer carried for one call: "output" (text) or
+// "output_base64"; none when it was left out or not asked for.
+Checked<std::optional<std::string>> inline_output(const json& call) {
+  auto text = call.find("output");
+  if (text != call.end() && text->is_string()) {
+    return std::optional<std::string>(text->get<std::string>());
+  }
+  auto encoded = call.find("output_base64");
+  if (encoded != call.end() && encoded->is_string()) {
+    auto bytes = base64_decode(encoded->get<std::string>());
+    if (!bytes) {
+      return Failure{k_exit_failure, "unexpected answer from fnqd", "malformed output_base64", ""};
+    }
+    return std::optional<std::string>(std::move(*bytes));
+  }
+  return std::optional<std::string>();
+}
+
 Checked<WaitResult> to_wait_result(const json& answer) {
   auto calls = parse_calls(answer);
   if (!calls.ok()) {
     return calls.failure();
   }
   auto done = answer.find("done");
-  return WaitResult{done != answer.end() && done->is_boolean() && done->get<bool>(),
-                    std::move(*calls)};
+  WaitResult result{
+      done != answer.end() && done->is_boolean() && done->get<bool>(), std::move(*calls), {}};
+  for (const auto& call : answer.at("calls")) {
+    auto output = inline_output(call);
+    if (!output.ok()) {
+      return output.failure();
+    }
+    result.outputs.push_back(std::move(*output));
+  }
+  return result;
 }
 
-// Each call's stdout, in order, straight from /v1/calls/{id}/output.
-std::optional<Failure> write_outputs(Context& ctx, const std::vector<Call>& calls) {
-  for (const auto& call : calls) {
+// Each call's stdout, in order: as the answer carried it, else straight
+// from /v1/calls/{id}/output.
+std::optional<Failure> write_outputs(Context& ctx, const WaitResult& result) {
+  for (std::size_t i = 0; i < result.calls.size(); ++i) {
+    const Call& call = result.calls[i];
     if (call.output_size == 0) {
+      continue;
+    }
+    if (i < result.outputs.size() && result.outputs[i]) {
+      const std::string& carried = *result.outputs[i];
+      ctx.out().write(carried.data(), static_cast<std::streamsize>(carried.size()));
       continue;
     }
     auto bytes =
@@ -217,7 +255,9 @@ class AwaitLoop {
 
   Result<JsonReply> ask(Millis chunk) {
     FNQ_TRY_ASSIGN(auto api, m_ctx.connect());
-    return await_once(*api, m_ids, chunk, false);
+    bool with_output =
+        m_ids.size() <= k_inline_outputs_up_to && !m_ctx.json() && !m_ctx.terminal().stderr_tty;
+    return await_once(*api, m_ids, chunk, with_output);
   }
 
   // Once the calls were found, a daemon restart (or upgrade) is ridden out
@@ -312,7 +352,7 @@ Outcome deliver_results(Context& ctx, const WaitResult& waited, std::optional<Mi
     result = std::move(*parsed);
     write_json(ctx.out(), reply->body);
   } else if (result.done) {
-    if (auto bad = write_outputs(ctx, result.calls)) {
+    if (auto bad = write_outputs(ctx, result)) {
       return *bad;
     }
   }

@@ -53,6 +53,8 @@ Outcome run_await(Context& ctx, const AwaitOptions& options);
 struct WaitResult {
   bool done = false;
   std::vector<Call> calls;  // in the order asked
+  // Each call's output when the answer carried it (see AwaitLoop), else none.
+  std::vector<std::optional<std::string>> outputs;
 };
 
 // Polls POST /v1/await in chunks of at most 30s until every call is

@@ -173,6 +173,25 @@ TEST_F(ApiLongPollTest, AParkedWaitEndsAtItsDeadlineOrWhenAllItsCallsFinish) {
   }
 }
 
+// Requests pipelined behind a parked wait are answered after it, in order.
+TEST_F(ApiLongPollTest, RequestsPipelinedBehindAParkedWaitKeepTheirOrder) {
+  start_daemon({"--sync", "normal"});
+  put_function("noop", {{"command", {"true"}}});
+  auto ids = waiting_calls(2);
+  RawHttp conn(m_daemon->url());
+  auto start = Clock::now();
+  ASSERT_TRUE(conn.send("GET /v1/calls/" + ids[0] + "?wait=1s HTTP/1.1\r\nHost: fnq\r\n" +
+                        auth_header() + "\r\nGET /v1/calls/" + ids[1] +
+                        " HTTP/1.1\r\nHost: fnq\r\n" + auth_header() + "\r\n"));
+  auto first = conn.read_response(10s);
+  ASSERT_TRUE(first);
+  EXPECT_GE(Clock::now() - start, 1s);
+  EXPECT_EQ(json::parse(first->body, nullptr, false)["id"], ids[0]);
+  auto second = conn.read_response(10s);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(json::parse(second->body, nullptr, false)["id"], ids[1]);
+}
+
 // Clients that go away while parked leave nothing behind once their calls
 // finish, and a SIGTERM answers those still waiting.
 TEST_F(ApiLongPollTest, VanishedAndStoppedWaitersAreReleased) {

@@ -1,5 +1,8 @@
 // Whole commands, from the command line to the requests sent and what is
 // printed, against a fake daemon.
+#include <cstdio>
+
+#include "common/encoding.h"
 #include "support/temp_dir.h"
 #include "unit/cli_fake_daemon.h"
 
@@ -143,10 +146,58 @@ TEST_F(CliCommands, AwaitWritesOutputsInOrderAndPassesOnTheFirstFailure) {
   json first = m_sent[0].json_body();
   EXPECT_EQ(first.at("ids"), (json{k_id1, k_id2}));
   EXPECT_EQ(first.at("timeout"), "30s");
-  EXPECT_EQ(first.at("output"), false);
+  EXPECT_EQ(first.at("output"), true);           // carried back when the answer has them
   EXPECT_GT(m_sent[0].timeout, Millis(30'000));  // read timeout beyond the server's wait
   EXPECT_EQ(m_sent[2].path, std::string("/v1/calls/") + k_id1 + "/output");
   EXPECT_EQ(m_err.str(), std::string("fnq: call ") + k_id1 + " (resize) failed: exit status 3\n");
+}
+
+// A script's await of a few calls gets their outputs in the answer that
+// says they are done: one round trip. Outputs left out are fetched.
+TEST_F(CliCommands, AwaitWritesTheOutputsTheAnswerCarried) {
+  json done = {
+      {"done", true},
+      {"calls",
+       {call_json(k_id1, CallState::succeeded, 0, 4), call_json(k_id2, CallState::succeeded, 0, 3),
+        call_json(k_id3, CallState::succeeded, 0, 5)}}};
+  done["calls"][0]["output"] = "one\n";
+  done["calls"][1]["output_base64"] = base64_encode(std::string("\0\x01\xff", 3));
+  done["calls"][2]["output_omitted"] = true;
+  script({reply(200, done), raw_reply("three")});
+  EXPECT_EQ(run({"await", k_id1, k_id2, k_id3}), 0);
+  EXPECT_EQ(m_out.str(), std::string("one\n") + std::string("\0\x01\xff", 3) + "three");
+  ASSERT_EQ(m_sent.size(), 2u);
+  EXPECT_EQ(m_sent[0].json_body().at("output"), true);
+  EXPECT_EQ(m_sent[1].path, std::string("/v1/calls/") + k_id3 + "/output");
+}
+
+TEST_F(CliCommands, AwaitAsksWithoutOutputsOnATerminalOrForManyCalls) {
+  json done = {{"done", true}, {"calls", {call_json(k_id1, CallState::succeeded, 0, 0)}}};
+  m_terminal.stderr_tty = true;  // 1 s chunks would carry the outputs each second
+  script({reply(200, done)});
+  EXPECT_EQ(run({"await", k_id1}), 0);
+  EXPECT_EQ(m_sent.back().json_body().at("output"), false);
+  m_terminal.stderr_tty = false;
+  std::vector<std::string> args = {"await"};
+  json many = {{"done", true}, {"calls", json::array()}};
+  for (int i = 0; i < 17; ++i) {
+    char id[40];
+    std::snprintf(id, sizeof id, "019a7f2e-5c1b-7000-8000-%012d", i);
+    args.push_back(id);
+    many["calls"].push_back(call_json(id, CallState::succeeded, 0, 0));
+  }
+  script({reply(200, many)});
+  EXPECT_EQ(run(args), 0);
+  EXPECT_EQ(m_sent.back().json_body().at("output"), false);
+}
+
+TEST_F(CliCommands, AwaitRefusesAMalformedOutput) {
+  json done = {{"done", true}, {"calls", {call_json(k_id1, CallState::succeeded, 0, 4)}}};
+  done["calls"][0]["output_base64"] = "not base64!";
+  script({reply(200, done)});
+  EXPECT_EQ(run({"await", k_id1}), 1);
+  EXPECT_NE(m_err.str().find("malformed output_base64"), std::string::npos) << m_err.str();
+  EXPECT_EQ(m_out.str(), "");
 }
 
 TEST_F(CliCommands, AwaitTimeoutIsSeventyFiveAndWritesNothing) {

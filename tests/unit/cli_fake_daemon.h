@@ -14,6 +14,7 @@ namespace fnq::cli::fake {
 
 constexpr const char* k_id1 = "019a7f2e-5c1b-7d3a-9b2e-4f0a1c2d3e41";
 constexpr const char* k_id2 = "019a7f2e-5c1b-7d3a-9b2e-4f0a1c2d3e42";
+constexpr const char* k_id3 = "019a7f2e-5c1b-7d3a-9b2e-4f0a1c2d3e43";
 
 struct Sent {
   std::string method;
