@@ -51,6 +51,10 @@ int http_status(ErrorKind kind);
 void write_json(httplib::Response& res, int status, const json& body);
 // {"error": message} with status; the message also goes to the log line.
 void write_error(httplib::Response& res, int status, const std::string& message);
+// e as an answer, with the status of its kind; returns the message the log
+// line gets. An error answered 500 (a bug, a library's exception, an I/O
+// failure) says "internal error": its text goes to fnqd's log only.
+std::string write_error(httplib::Response& res, const Error& e);
 // Closes the connection after this answer (a request body was left unread).
 void close_after_answer();
 // Gives the request's memory back once it and this answer are freed: for a

@@ -522,7 +522,7 @@ void HttpLoop::take_loop_answers() {
     } catch (const std::exception& e) {
       // A bug: the log gets the library's text, the client only that it happened.
       log_line(std::string("answer to ") + a.conn->peer() + " not made: " + e.what());
-      bytes = error_answer(500, "internal error");
+      bytes = error_answer(500, k_internal_error);
       a.close = true;
     }
     {

@@ -54,6 +54,10 @@ struct HttpLimits {
   std::function<bool(const RequestHead&)> answered_without_body;
 };
 
+// What a client is told of a bug (a library's exception, a broken
+// invariant); the details go to fnqd's log only.
+inline constexpr const char* k_internal_error = "internal error";
+
 // What the handlers of one request may learn or decide about its exchange.
 // Reached through current_exchange() on the thread serving the request.
 struct Exchange {

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/encoding.h"
 #include "common/ranges.h"
 #include "common/timeutil.h"
 #include "daemon/api/context.h"
@@ -43,9 +44,27 @@ RequestInfo request_info(std::string method, std::string path, std::string_view 
   return info;
 }
 
+// The call keeps its request as JSON text: a header (or path, or query)
+// that is not UTF-8 is refused by name, not stored mangled.
+Status check_text(const FunctionRequest& req) {
+  for (const auto& [k, v] : req.headers) {
+    if (!is_valid_utf8(k) || !is_valid_utf8(v)) {
+      return make_error(ErrorKind::invalid_input,
+                        "header '" + (is_valid_utf8(k) ? k : std::string("?")) +
+                            "': not UTF-8 text; fnq keeps a call's headers as text");
+    }
+  }
+  if (!is_valid_utf8(req.info.path) || !is_valid_utf8(req.info.query)) {
+    return make_error(ErrorKind::invalid_input,
+                      "the request's path or query is not UTF-8 text (percent-encode it)");
+  }
+  return {};
+}
+
 // Builds a call from an OpenFaaS-style request: the body is the input,
 // options come from headers.
 Result<SubmitRequest> call_from_request(ApiContext& ctx, FunctionRequest req, bool sync) {
+  FNQ_TRY(check_text(req));
   json body = {{"function", req.name}};
   auto header = [&](const char* name) { return header_value(req.headers, name); };
   if (auto v = header("X-Callback-Url"); !v.empty()) {
@@ -231,9 +250,7 @@ std::string loop_answer(ApiContext& ctx, const HttpServer& server, const std::st
     log_submitted(results->front(), false);
     write_async_answer(res, results->front());
   } else {
-    Error e = with_header_names(results.error());
-    error = e.message;
-    write_error(res, http_status(e.kind), error);
+    error = write_error(res, with_header_names(results.error()));
   }
   res.set_header("X-Fnq-Version", k_version);
   note_answer(ctx, k_async_route, "POST " + path + " from " + peer, error, res);

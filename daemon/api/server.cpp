@@ -52,6 +52,19 @@ void write_error(httplib::Response& res, int status, const std::string& message)
   }
 }
 
+std::string write_error(httplib::Response& res, const Error& e) {
+  if (http_status(e.kind) != 500 || e.message == k_internal_error) {
+    write_error(res, http_status(e.kind), e.message);
+    return e.message;
+  }
+  write_error(res, 500, k_internal_error);
+  std::string logged = std::string(k_internal_error) + ": " + e.message;
+  if (Exchange* x = current_exchange()) {
+    x->error = logged;
+  }
+  return logged;
+}
+
 void close_after_answer() {
   if (Exchange* e = current_exchange()) {
     e->close = true;
@@ -277,10 +290,10 @@ void run_handler(ApiContext& ctx, const std::string& route, const Handler& handl
   } catch (const std::exception& e) {
     // A bug: the log gets the library's text, the client only that it happened.
     log_line(req.method + " " + req.path + ": unexpected exception: " + e.what());
-    status = make_error(ErrorKind::internal, "internal error");
+    status = make_error(ErrorKind::internal, k_internal_error);
   }
   if (!status) {
-    write_error(res, http_status(status.error().kind), status.error().message);
+    write_error(res, status.error());
   }
 }
 

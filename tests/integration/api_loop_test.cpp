@@ -105,6 +105,39 @@ TEST_F(ApiLoopTest, AnswersAreHttplibsAnswers) {
   EXPECT_EQ(loop_answers(metrics_text()) - before, 6u);
 }
 
+// A call keeps its request as text: a header, path or query that is not
+// UTF-8 is refused by name (400) on either path, never a 500 with a
+// library's text, and nothing is stored.
+TEST_F(ApiLoopTest, TextThatIsNotUtf8IsRefusedByName) {
+  put_function("echo", {{"command", {"cat"}}});
+  std::string auth = auth_header();
+  const std::string bad_header =
+      "X-Bad: a\xff"
+      "b\r\n";
+  struct Case {
+    std::string request;
+    std::string error;
+  } cases[] = {
+      {post(auth, "/async-function/echo", "x", bad_header), "header 'X-Bad': not UTF-8 text"},
+      {post(auth, "/function/echo", "x", bad_header), "header 'X-Bad': not UTF-8 text"},
+      {post(auth, "/async-function/echo", "x", "Expect: 100-continue\r\n" + bad_header),
+       "header 'X-Bad': not UTF-8 text"},
+      {post(auth, "/async-function/echo?q=\xe9", "x"), "path or query is not UTF-8 text"},
+      {post(auth, "/function/echo/\xe9", "x"), "path or query is not UTF-8 text"},
+  };
+  for (const auto& c : cases) {
+    RawHttp raw(m_daemon->url());
+    ASSERT_TRUE(raw.send(c.request));
+    auto res = raw.read_response();
+    ASSERT_TRUE(res) << c.error;
+    EXPECT_EQ(res->status, 400) << res->body;
+    EXPECT_NE(res->body.find(c.error), std::string::npos) << res->body;
+    EXPECT_EQ(res->body.find("exception"), std::string::npos) << res->body;
+  }
+  json all = expect_json(http()->Get("/v1/calls?limit=10"), 200);
+  EXPECT_EQ(all["calls"].size(), 0u);
+}
+
 TEST_F(ApiLoopTest, ConnectionCloseIsHonouredAndAnswered) {
   put_function("echo", {{"command", {"cat"}}});
   std::string auth = auth_header();
