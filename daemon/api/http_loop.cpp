@@ -101,7 +101,8 @@ HttpLoop::HttpLoop(HttpServer& server, int listen_fd, int stop_fd)
       m_stop_fd(stop_fd),
       m_epoll(::epoll_create1(EPOLL_CLOEXEC)),
       m_wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
-      m_max_connections(connections_that_fit(server.limits().max_connections)) {
+      m_max_connections(connections_that_fit(server.limits().max_connections)),
+      m_max_parked(std::max(1, m_max_connections / 2)) {
   if (!m_epoll.valid() || !m_wake.valid()) {
     throw std::runtime_error("epoll: " + errno_text(errno));
   }
@@ -115,7 +116,24 @@ HttpLoop::HttpLoop(HttpServer& server, int listen_fd, int stop_fd)
   start_workers();
 }
 
-HttpLoop::~HttpLoop() { stop_workers(); }
+HttpLoop::~HttpLoop() {
+  release_parked();
+  stop_workers();
+}
+
+// The subscriptions of parked requests hold wakes that reach this loop:
+// released before it goes (run() ends with none parked, but not after an
+// epoll failure). Released without a lock, as a release takes the watch's.
+void HttpLoop::release_parked() {
+  std::vector<std::shared_ptr<void>> holds;
+  for (const auto& [fd, c] : m_conns) {
+    std::lock_guard<std::mutex> lock(c->mutex);
+    holds.push_back(std::move(c->park_hold));
+    holds.push_back(std::move(c->woken_hold));
+    c->park_attempt++;  // a wake running now is stale
+  }
+  holds.clear();
+}
 
 void HttpLoop::run() {
   std::vector<epoll_event> events(256);
@@ -159,9 +177,29 @@ void HttpLoop::on_event(const epoll_event& ev) {
   if (ev.events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
     read_from(c);
   }
+  if ((ev.events & (EPOLLHUP | EPOLLERR)) && !c->gone) {
+    broken(c);
+    return;
+  }
   if (!c->gone && (ev.events & EPOLLOUT)) {
     progress(c);
   }
+}
+
+// Reset, or shut both ways: nothing more can be read or sent. epoll reports
+// this whatever it is asked, so the socket is no longer watched (else each
+// epoll_wait would return at once until its owner lets it go). A request
+// parked for a long poll goes to a worker now, which drops it.
+void HttpLoop::broken(const ConnPtr& c) {
+  (void)::epoll_ctl(m_epoll.get(), EPOLL_CTL_DEL, c->fd.get(), nullptr);
+  c->events = 0;
+  c->read_done = true;
+  {
+    std::lock_guard<std::mutex> lock(c->mutex);
+    c->failed = true;
+  }
+  resume_if_parked(c);
+  progress(c);  // closes it, when the loop owns it
 }
 
 void HttpLoop::accept_all() {
@@ -557,7 +595,7 @@ void HttpLoop::check_deadlines() {
       parked_out = c->parked && (now >= c->parked_until || m_stopping);
     }
     if (parked_out) {
-      resume_parked(c);  // answered as the calls are now
+      resume_if_parked(c);  // answered as the calls are now
       continue;
     }
     if (c->lingering) {
@@ -626,14 +664,7 @@ void HttpLoop::begin_stop() {
     c->in.clear();
     set_events(*c, c->events & ~static_cast<std::uint32_t>(EPOLLIN));
     progress(c);
-    bool parked;
-    {
-      std::lock_guard<std::mutex> lock(c->mutex);
-      parked = c->parked;
-    }
-    if (parked) {
-      resume_parked(c);  // answered now, as the calls are
-    }
+    resume_if_parked(c);  // answered now, as the calls are
   }
 }
 

@@ -16,6 +16,7 @@
 // worker again, which serves the request again.
 #include <sys/epoll.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -80,9 +81,12 @@ class HttpLoop {
     std::size_t out_pos = 0;
     Clock::time_point write_deadline = Clock::time_point::max();
     Clock::time_point answered_at{};  // the last answer was written
-    // Parking: ready.front() waits for its wake or its deadline.
+    // Parking: ready.front() waits for its wake or its deadline. Each run
+    // of a request that may park is one attempt (park_attempt); a wake of
+    // an earlier attempt is stale and ignored.
     bool parked = false;
-    bool wake_pending = false;  // woken while its worker was still parking it
+    std::uint64_t park_attempt = 0;
+    bool wake_pending = false;  // this attempt was woken before it finished parking
     std::shared_ptr<void> park_hold;
     std::shared_ptr<void> woken_hold;  // park_hold once woken: its worker releases it
     Clock::time_point parked_until{};
@@ -96,6 +100,7 @@ class HttpLoop {
   void read_from(const ConnPtr& c);
   void frame_all(const ConnPtr& c);
   void on_eof(const ConnPtr& c);
+  void broken(const ConnPtr& c);
   void invite_body(const ConnPtr& c);
   void cut_off(const ConnPtr& c, int status, const std::string& message);
   void progress(const ConnPtr& c);
@@ -106,8 +111,14 @@ class HttpLoop {
   void check_deadlines();
   void take_handbacks();
   // Parking: from any thread (a parked request's wake), or the loop's
-  // (deadline, stop): queues c for a worker, which serves its request again.
-  void resume_parked(const ConnPtr& c);
+  // (deadline, stop, a reset connection): queues c for a worker, which
+  // serves its request again. A wake of another attempt than c's current
+  // one does nothing; the loop resumes only a request that is parked.
+  enum class Resume { wake, loop };
+  void resume_parked(const ConnPtr& c, std::uint64_t attempt, Resume by);
+  // The loop's side: resumes c if its request is parked.
+  void resume_if_parked(const ConnPtr& c);
+  void release_parked();  // before the workers stop: no wake may run after
   // The loop handler's side: offers c's next request to it; writes the
   // answers it gave.
   bool answer_on_loop(const ConnPtr& c);
@@ -159,6 +170,10 @@ class HttpLoop {
   std::mutex m_work_mutex;
   std::deque<ConnPtr> m_work;
   std::vector<IdleWorker*> m_idle;  // a stack: the last to go idle is woken first
+  // Parked requests, at most m_max_parked (half the connections): past it a
+  // long poll waits on its worker, within the server's cap, or answers.
+  std::atomic<int> m_parked{0};
+  int m_max_parked = 1;
   bool m_workers_stop = false;
   std::vector<std::unique_ptr<IdleWorker>> m_worker_slots;
   std::vector<std::thread> m_workers;

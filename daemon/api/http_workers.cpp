@@ -34,6 +34,7 @@ void HttpLoop::stop_workers() {
     t.join();
   }
   m_workers.clear();
+  std::lock_guard<std::mutex> lock(m_work_mutex);
   m_idle.clear();
   m_worker_slots.clear();
 }
@@ -98,6 +99,7 @@ void HttpLoop::serve(const ConnPtr& c) {
   for (;;) {
     Request r;
     bool close_in;
+    std::uint64_t attempt;
     std::shared_ptr<void> woken_hold;  // released here, without a lock
     {
       std::lock_guard<std::mutex> lock(c->mutex);
@@ -110,13 +112,18 @@ void HttpLoop::serve(const ConnPtr& c) {
       r = std::move(c->ready.front());
       c->ready.pop_front();
       close_in = answer_closes(r, *c);
+      attempt = ++c->park_attempt;  // wakes of earlier attempts are stale now
+      c->wake_pending = false;
     }
+    woken_hold.reset();
     HttpServer::Parking parking;
-    parking.wake = [this, weak = std::weak_ptr<Conn>(c)] {
-      if (auto conn = weak.lock()) {
-        resume_parked(conn);
-      }
-    };
+    if (m_parked.load(std::memory_order_relaxed) < m_max_parked) {
+      parking.wake = [this, weak = std::weak_ptr<Conn>(c), attempt] {
+        if (auto conn = weak.lock()) {
+          resume_parked(conn, attempt, Resume::wake);
+        }
+      };
+    }
     parking.resumed_deadline = r.parked_until;
     parking.resumed_note = r.park_note;
     auto served = m_server.serve_request(r.bytes, r.head, c->peer_ip, c->peer_port, c->local_ip,
@@ -125,11 +132,22 @@ void HttpLoop::serve(const ConnPtr& c) {
       std::shared_ptr<void> release;  // outside the lock: it may take the watch's
       {
         std::lock_guard<std::mutex> lock(c->mutex);
+        if (c->failed) {
+          // The connection broke meanwhile: nothing can be answered on it.
+          release = std::move(served.park_hold);
+          c->ready.clear();
+          c->owner = Owner::loop;
+          hand_back(c);
+          return;
+        }
         r.parked_until = served.park_deadline;
-        r.park_note = std::move(served.park_note);
+        if (!served.park_note.empty()) {
+          r.park_note = std::move(served.park_note);  // else the first run's stays
+        }
         c->ready.push_front(std::move(r));
         if (!c->wake_pending) {
           c->parked = true;
+          ++m_parked;
           c->parked_until = served.park_deadline;
           c->park_hold = std::move(served.park_hold);
           return;  // no thread holds it now; the loop serves it again
@@ -153,7 +171,6 @@ void HttpLoop::serve(const ConnPtr& c) {
       malloc_trim(0);
     }
     std::lock_guard<std::mutex> lock(c->mutex);
-    c->wake_pending = false;
     c->closing = c->closing || close_out || close_in;
     c->failed = c->failed || !sent;
     bool more = !c->ready.empty() && !c->closing && !c->failed;
@@ -172,20 +189,38 @@ void HttpLoop::serve(const ConnPtr& c) {
 }
 
 // A parked request's wake (from the thread that reports its calls, with the
-// watch's lock held), or its deadline or the stop (the loop's thread): a
-// worker serves it again, without waking the loop.
-void HttpLoop::resume_parked(const ConnPtr& c) {
+// watch's lock held), or the loop's resume (deadline, stop, broken
+// connection): a worker serves it again, without waking the loop.
+void HttpLoop::resume_parked(const ConnPtr& c, std::uint64_t attempt, Resume by) {
   {
     std::lock_guard<std::mutex> lock(c->mutex);
+    if (attempt != c->park_attempt) {
+      return;  // a wake of an earlier run of the request, or of another request
+    }
     if (!c->parked) {
-      c->wake_pending = true;  // its worker has not finished parking it
+      if (by == Resume::wake) {
+        c->wake_pending = true;  // its worker has not finished parking it
+      }
       return;
     }
     c->parked = false;
+    --m_parked;
     // Not released here: that takes the watch's lock, which a wake holds.
     c->woken_hold = std::move(c->park_hold);
   }
   queue_for_worker(c);
+}
+
+void HttpLoop::resume_if_parked(const ConnPtr& c) {
+  std::uint64_t attempt;
+  {
+    std::lock_guard<std::mutex> lock(c->mutex);
+    if (!c->parked) {
+      return;
+    }
+    attempt = c->park_attempt;
+  }
+  resume_parked(c, attempt, Resume::loop);
 }
 
 // Called with c's mutex held.

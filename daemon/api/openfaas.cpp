@@ -200,6 +200,7 @@ Status sync_function(ApiContext& ctx, const httplib::Request& req, httplib::Resp
   Exchange* exchange = current_exchange();
   Call submitted;
   if (exchange != nullptr && !exchange->resumed_note.empty()) {
+    exchange->park_note = exchange->resumed_note;  // should it park again
     FNQ_TRY_ASSIGN(submitted, ctx.store.get_call(exchange->resumed_note));
   } else {
     FNQ_TRY_ASSIGN(auto r, submit_from_request(ctx, req, true));

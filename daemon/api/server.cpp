@@ -441,13 +441,14 @@ Result<std::vector<Call>> wait_for_calls(ApiContext& ctx, const std::vector<std:
     }
     // Subscribe before reading, so a call finishing in between is not missed.
     auto sub = std::make_shared<CallWatch::Subscription>(ctx.watch, ids);
+    std::uint64_t reports_before = sub->reports();
     auto calls = ctx.store.get_calls(ids);
     if (!calls || all_terminal(*calls) || ctx.shutting_down) {
       return calls;
     }
     // Woken once every unfinished call was reported (not at each one:
     // awaiting n calls that finish one by one then reads O(n) rows).
-    sub->wake_after(count_unfinished(*calls), *wake);
+    sub->wake_after(reports_before + count_unfinished(*calls), *wake);
     park_request(deadline, std::move(sub));
     return make_error(ErrorKind::timeout, "parked");  // never sent
   }

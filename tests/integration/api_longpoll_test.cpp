@@ -4,7 +4,11 @@
 // on a worker, and past the cap answer at once.
 #include <signal.h>
 
+#include <unistd.h>
+
+#include <fstream>
 #include <regex>
+#include <sstream>
 #include <set>
 
 #include "integration/api_support.h"
@@ -215,6 +219,41 @@ TEST_F(ApiLongPollTest, VanishedAndStoppedWaitersAreReleased) {
     EXPECT_EQ(json::parse(res->body, nullptr, false)["state"], "waiting");
   }
   EXPECT_EQ(m_daemon->stop(), 0);
+}
+
+// A parked request whose client resets its connection is answered and
+// closed at once (its subscription released), and the loop does not spin
+// on the broken socket meanwhile.
+TEST_F(ApiLongPollTest, AResetClientReleasesItsParkedWait) {
+  start_daemon({"--sync", "normal"});
+  put_function("noop", {{"command", {"true"}}});
+  auto ids = waiting_calls(1);
+  {
+    RawHttp conn(m_daemon->url());
+    ASSERT_TRUE(conn.send("GET /v1/calls/" + ids[0] + "?wait=60s HTTP/1.1\r\nHost: fnq\r\n" +
+                          auth_header() + "\r\n"));
+    ASSERT_TRUE(wait_until([&] { return gauge("fnq_waiters") == 1; }, 10s));
+    conn.reset();  // RST, not FIN
+  }
+  EXPECT_TRUE(wait_until([&] { return gauge("fnq_waiters") == 0; }, 10s))
+      << "still parked: " << gauge("fnq_waiters");
+  // CPU, as a symptom of a busy loop, not speed: idle, fnqd uses next to none.
+  auto cpu = [&] {
+    std::ifstream in("/proc/" + std::to_string(m_daemon->pid()) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream fields(text.substr(text.rfind(')') + 2));
+    std::string f;
+    long ticks = 0;
+    for (int i = 3; i <= 15 && fields >> f; ++i) {
+      if (i == 14 || i == 15) {
+        ticks += std::stol(f);
+      }
+    }
+    return ticks;
+  };
+  long before = cpu();
+  std::this_thread::sleep_for(1s);  // a window to measure, not a wait for a condition
+  EXPECT_LT(cpu() - before, sysconf(_SC_CLK_TCK) / 2) << "the loop spins";
 }
 
 // Sync invocations park too, once their call is submitted: 60 of them under

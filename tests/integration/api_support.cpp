@@ -111,6 +111,15 @@ RawHttp::~RawHttp() {
   }
 }
 
+void RawHttp::reset() {
+  if (m_fd >= 0) {
+    linger hard{1, 0};
+    ::setsockopt(m_fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+    ::close(m_fd);
+    m_fd = -1;
+  }
+}
+
 bool RawHttp::send(const std::string& data) {
   std::size_t sent = 0;
   while (m_fd >= 0 && sent < data.size()) {

@@ -59,6 +59,8 @@ class RawHttp {
   std::optional<RawResponse> read_response(std::chrono::milliseconds timeout = 20s);
   // True when the server closes the connection before the timeout.
   bool wait_closed(std::chrono::milliseconds timeout = 20s);
+  // Closes with a reset (RST), as a client that crashed or gave up would.
+  void reset();
 
  private:
   int m_fd = -1;
