@@ -87,30 +87,27 @@ struct Command {
   AddCommand add;
 };
 
+// A command whose options, parser and run are the usual three.
+template <class Options, CLI::App* (*Add)(CLI::App&, Options&),
+          Outcome (*Run)(Context&, const Options&)>
+void add_wired(CLI::App& app, Context& ctx, Action& action) {
+  wire<Options>(app, ctx, action, Add, Run);
+}
+
 // Every command, in the order --help lists them.
 const Command k_commands[] = {
-    {"submit", [](CLI::App& a, Context& c,
-                  Action& x) { wire<SubmitOptions>(a, c, x, add_submit_command, run_submit); }},
-    {"invoke", [](CLI::App& a, Context& c,
-                  Action& x) { wire<SubmitOptions>(a, c, x, add_invoke_command, run_invoke); }},
-    {"status", [](CLI::App& a, Context& c,
-                  Action& x) { wire<StatusOptions>(a, c, x, add_status_command, run_status); }},
-    {"await", [](CLI::App& a, Context& c,
-                 Action& x) { wire<AwaitOptions>(a, c, x, add_await_command, run_await); }},
-    {"output", [](CLI::App& a, Context& c,
-                  Action& x) { wire<CallIdOptions>(a, c, x, add_output_command, run_output); }},
-    {"logs", [](CLI::App& a, Context& c,
-                Action& x) { wire<CallIdOptions>(a, c, x, add_logs_command, run_logs); }},
-    {"cancel", [](CLI::App& a, Context& c,
-                  Action& x) { wire<ControlOptions>(a, c, x, add_cancel_command, run_cancel); }},
-    {"retry", [](CLI::App& a, Context& c,
-                 Action& x) { wire<ControlOptions>(a, c, x, add_retry_command, run_retry); }},
-    {"list", [](CLI::App& a, Context& c,
-                Action& x) { wire<ListOptions>(a, c, x, add_list_command, run_list); }},
+    {"submit", add_wired<SubmitOptions, add_submit_command, run_submit>},
+    {"invoke", add_wired<SubmitOptions, add_invoke_command, run_invoke>},
+    {"status", add_wired<StatusOptions, add_status_command, run_status>},
+    {"await", add_wired<AwaitOptions, add_await_command, run_await>},
+    {"output", add_wired<CallIdOptions, add_output_command, run_output>},
+    {"logs", add_wired<CallIdOptions, add_logs_command, run_logs>},
+    {"cancel", add_wired<ControlOptions, add_cancel_command, run_cancel>},
+    {"retry", add_wired<ControlOptions, add_retry_command, run_retry>},
+    {"list", add_wired<ListOptions, add_list_command, run_list>},
     {"fn", add_fn_commands},
     {"pipeline", add_pipeline_commands},
-    {"prune", [](CLI::App& a, Context& c,
-                 Action& x) { wire<PruneOptions>(a, c, x, add_prune_command, run_prune); }},
+    {"prune", add_wired<PruneOptions, add_prune_command, run_prune>},
     {"ping",
      [](CLI::App& a, Context& c, Action& x) {
        wire<NoOptions>(

@@ -416,15 +416,12 @@ Millis long_poll_wait(const ApiContext& ctx, Millis asked) {
 
 namespace {
 
-bool all_terminal(const std::vector<Call>& calls) {
-  return std::all_of(calls.begin(), calls.end(),
-                     [](const Call& c) { return is_terminal(c.state); });
-}
-
 std::uint64_t count_unfinished(const std::vector<Call>& calls) {
   return static_cast<std::uint64_t>(std::count_if(
       calls.begin(), calls.end(), [](const Call& c) { return !is_terminal(c.state); }));
 }
+
+bool all_terminal(const std::vector<Call>& calls) { return count_unfinished(calls) == 0; }
 
 }  // namespace
 

@@ -178,20 +178,24 @@ Result<Pipes> make_pipes() {
   return p;
 }
 
-}  // namespace
-
-namespace {
-
-std::string path_key(const std::string& argv0, const std::vector<std::string>& env) {
-  std::string key = argv0;
-  key += '\0';
+// The directories a command without a '/' is looked for in: env's PATH,
+// else the default.
+std::string search_path(const std::vector<std::string>& env) {
   for (const auto& entry : env) {
     if (entry.rfind("PATH=", 0) == 0) {
-      key += entry;
-      break;
+      return entry.substr(5);
     }
   }
-  return key;
+  return k_default_path;
+}
+
+// A name execve takes as it is, without a PATH search.
+bool is_path(const std::string& argv0) {
+  return argv0.empty() || argv0.find('/') != std::string::npos;
+}
+
+std::string path_key(const std::string& argv0, const std::vector<std::string>& env) {
+  return argv0 + '\0' + search_path(env);
 }
 
 bool is_executable_file(const std::string& path) {
@@ -204,7 +208,7 @@ bool is_executable_file(const std::string& path) {
 std::optional<std::string> ExecPaths::find(const std::string& argv0,
                                            const std::vector<std::string>& env,
                                            Clock::time_point now) {
-  if (argv0.empty() || argv0.find('/') != std::string::npos) {
+  if (is_path(argv0)) {
     return std::nullopt;  // execve takes it as it is
   }
   std::string key = path_key(argv0, env);
@@ -236,16 +240,10 @@ void ExecPaths::forget(const std::string& argv0, const std::vector<std::string>&
 
 std::vector<std::string> exec_candidates(const std::string& argv0,
                                          const std::vector<std::string>& env) {
-  if (argv0.find('/') != std::string::npos || argv0.empty()) {
+  if (is_path(argv0)) {
     return {argv0};
   }
-  std::string path = k_default_path;
-  for (const auto& entry : env) {
-    if (entry.rfind("PATH=", 0) == 0) {
-      path = entry.substr(5);
-      break;
-    }
-  }
+  const std::string path = search_path(env);
   std::vector<std::string> out;
   std::size_t begin = 0;
   for (;;) {
