@@ -81,8 +81,9 @@ TEST_F(CliPrefix, AmbiguousPrefixIsAnErrorListingTheMatches) {
     }
   }
   // Given in full, the same calls are found.
-  EXPECT_EQ(expect_exit(0, {"await", sharing[0], sharing[1]}).out,
-            fnq_ok({"output", sharing[0]}) + "\n" + fnq_ok({"output", sharing[1]}) + "\n");
+  // The await runs first: `fnq output` does not wait, and the operands of == run in any order.
+  std::string awaited = expect_exit(0, {"await", sharing[0], sharing[1]}).out;
+  EXPECT_EQ(awaited, fnq_ok({"output", sharing[0]}) + "\n" + fnq_ok({"output", sharing[1]}) + "\n");
 }
 
 TEST_F(CliPrefix, PrefixShorterThan8IsAUsageError) {
