@@ -4,6 +4,9 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <string>
+
 #include "common/timeutil.h"
 
 namespace fnq {
@@ -25,15 +28,26 @@ class LogLock {
   LogLock& operator=(const LogLock&) = delete;
   // Never destroyed: threads may log while static objects are torn down.
 
-  void write(const std::string& line) {
-    bool alone = line.size() > PIPE_BUF;
+  void write(const std::string& lines) {
+    bool alone = lines.size() > PIPE_BUF;
     if (alone) {
       pthread_rwlock_wrlock(&m_lock);
     } else {
       pthread_rwlock_rdlock(&m_lock);
     }
-    ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
-    (void)n;
+    // Past PIPE_BUF a write to a pipe may take part of the bytes; the rest
+    // follows under the same exclusive lock.
+    std::size_t done = 0;
+    while (done < lines.size()) {
+      ssize_t n = ::write(STDERR_FILENO, lines.data() + done, lines.size() - done);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        break;  // nowhere to log to: nothing better to do
+      }
+      done += static_cast<std::size_t>(n);
+    }
     pthread_rwlock_unlock(&m_lock);
   }
 
@@ -41,18 +55,43 @@ class LogLock {
   pthread_rwlock_t m_lock;
 };
 
+LogLock& log_lock() {
+  static LogLock* lock = new LogLock();
+  return *lock;
+}
+
+constexpr std::size_t k_batch_limit = 64 * 1024;
+thread_local std::string t_batch;
+thread_local int t_batch_depth = 0;
+
 }  // namespace
 
 void log_line(const std::string& message) {
   std::string line = format_time(now_ms()) + " fnqd: " + message + "\n";
+  if (t_batch_depth > 0) {
+    t_batch.append(line);
+    if (t_batch.size() >= k_batch_limit) {
+      log_lock().write(t_batch);
+      t_batch.clear();
+    }
+    return;
+  }
   // One write per line, so lines from threads never interleave. A write of
   // at most PIPE_BUF bytes cannot be split: atomic on a pipe, one piece on a
   // Linux socket, and a write to a regular file holds the file's lock
   // throughout. So short lines share the lock and only a longer line
   // excludes the others: every submit logs a line, and 64 threads queueing
   // on one mutex put each other to sleep.
-  static LogLock* lock = new LogLock();
-  lock->write(line);
+  log_lock().write(line);
+}
+
+LogBatch::LogBatch() { ++t_batch_depth; }
+
+LogBatch::~LogBatch() {
+  if (--t_batch_depth == 0 && !t_batch.empty()) {
+    log_lock().write(t_batch);
+    t_batch.clear();
+  }
 }
 
 }  // namespace fnq

@@ -3,6 +3,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "daemon/memory.h"
 #include "fnq/version.h"
 
 namespace fnq {
@@ -69,8 +70,10 @@ std::string Metrics::render(const StoreStats& stats, std::size_t running,
                             std::size_t waiters) const {
   std::ostringstream out;
   out << std::setprecision(15);
-  out << "# HELP fnq_build_info The running fnqd's version.\n# TYPE fnq_build_info gauge\n"
-      << "fnq_build_info{version=\"" << label(k_version) << "\"} 1\n";
+  out << "# HELP fnq_build_info The running fnqd's version and allocator.\n"
+      << "# TYPE fnq_build_info gauge\n"
+      << "fnq_build_info{version=\"" << label(k_version) << "\",allocator=\""
+      << label(allocator_name()) << "\"} 1\n";
   if (!m_host.empty()) {
     // The scraper's instance label tells hosts apart; this series names the
     // host as the cluster knows it (calls, logs), for joins.

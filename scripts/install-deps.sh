@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config ccache
           libsqlite3-dev libcli11-dev libcpp-httplib-dev nlohmann-json3-dev
           libgtest-dev libgmock-dev curl mandoc bash-completion
-          libyaml-cpp-dev)
+          libyaml-cpp-dev libjemalloc-dev)
 # promtool checks /metrics in the tests.
 [ "${FNQ_WITH_PROMETHEUS:-1}" = 1 ] && packages+=(prometheus)
 # clang-format checks the layout of the sources in the tests.

@@ -548,6 +548,7 @@ bool HttpLoop::answer_on_loop(const ConnPtr& c) {
 
 // Answers the loop handler gave: written here, as a worker hands back.
 void HttpLoop::take_loop_answers() {
+  LogBatch lines;  // each answer logs its call: one write for them all
   std::vector<LoopAnswered> answered;
   {
     std::lock_guard<std::mutex> lock(m_handback_mutex);

@@ -1,12 +1,12 @@
 // The worker side of HttpLoop: runs httplib on the requests a connection has
 // queued, in order, and writes their answers without blocking.
-#include <malloc.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 #include "daemon/api/http_loop.h"
+#include "daemon/memory.h"
 
 namespace fnq {
 
@@ -162,13 +162,12 @@ void HttpLoop::serve(const ConnPtr& c) {
     bool sent = send_answer(*c, answer);
     if (r.bytes.size() >= k_trim_after_request || served.give_back_memory) {
       // The request's bytes, its parsed body and what the handler made of
-      // them are freed once these go; glibc would keep what it did not map
-      // in this worker's malloc arena, at its high-water mark (see
-      // docs/internals.md, "JSON bodies"). The one place a large request
-      // gives its memory back.
+      // them are freed once these go; the allocator would keep what it did
+      // not map, at its high-water mark (see docs/internals.md, "JSON
+      // bodies"). The one place a large request gives its memory back.
       std::string().swap(r.bytes);
       std::string().swap(answer);
-      malloc_trim(0);
+      give_back_free_memory();
     }
     std::lock_guard<std::mutex> lock(c->mutex);
     c->closing = c->closing || close_out || close_in;

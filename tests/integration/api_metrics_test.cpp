@@ -1,6 +1,8 @@
 // /metrics passes promtool and has what operators need; the log has one
 // line per call transition and per request error (issue: the HTTP API,
 // complete, compatible and safe).
+#include <regex>
+
 #include "integration/api_support.h"
 
 namespace fnq::test {
@@ -57,6 +59,13 @@ TEST_F(ApiMetricsTest, MetricsPassPromtoolAndCoverCallsQueueDurationsCallbacksAn
     EXPECT_NE(text.find(expected), std::string::npos) << "no " << expected << " in\n" << text;
   }
   EXPECT_EQ(text.find("fnq_host_info"), std::string::npos);  // a cluster's only
+  // The allocator fnqd runs on: the C library's under a sanitizer (which
+  // brings its own), jemalloc with its version in a release build.
+  EXPECT_TRUE(std::regex_search(
+      text,
+      std::regex(
+          "\nfnq_build_info\\{version=\"[^\"]+\",allocator=\"(libc|jemalloc [0-9.]+)\"\\} 1\n")))
+      << text;
   release("block");
 
   if (run_program({"sh", "-c", "command -v promtool"}).exit_code != 0) {

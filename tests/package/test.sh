@@ -141,6 +141,9 @@ getent passwd fnq >/dev/null || fail "no fnq user"
 [ "$(id -gn fnq)" = fnq ] || fail "the fnq user's group is not fnq"
 expect_mode /var/lib/fnq 750 fnq:fnq
 /usr/sbin/fnqd --version | grep -qx "fnqd ${version%%+*}" || fail "fnqd --version"
+# fnqd runs on jemalloc (debian/rules asks for it), which the package depends on.
+ldd /usr/sbin/fnqd | grep -q 'libjemalloc\.so' || fail "fnqd is not linked with jemalloc"
+dpkg-deb -f "$deb" Depends | grep -q 'libjemalloc2' || fail "the package does not depend on libjemalloc2"
 
 step "systemd-analyze verify"
 if command -v systemd-analyze >/dev/null; then

@@ -50,6 +50,16 @@ TEST(CallId, UniqueUnderConcurrency) {
   EXPECT_EQ(all.size(), static_cast<std::size_t>(k_threads * k_each));
 }
 
+// The random bits come from a pool refilled from getrandom: each byte
+// serves one ID, so no two IDs share their last 62 random bits.
+TEST(CallId, RandomBitsAreNeverReused) {
+  std::set<std::string> tails;
+  for (int i = 0; i < 10000; ++i) {
+    tails.insert(new_call_id().substr(19));  // variant and rand_b: "8xxx-xxxxxxxxxxxx"
+  }
+  EXPECT_EQ(tails.size(), 10000u);
+}
+
 TEST(CallId, PrefixValidation) {
   std::string id = new_call_id();
   EXPECT_TRUE(is_call_id_prefix(id.substr(0, 8)));
