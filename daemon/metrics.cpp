@@ -134,8 +134,8 @@ std::string Metrics::render(const StoreStats& stats, std::size_t running,
         << std::get<1>(key) << "\"} " << n << "\n";
   }
   out << "# HELP fnq_http_loop_answers_total Requests answered by the HTTP event loop without a "
-         "worker thread (plain submits to /async-function/, each parked until its group "
-         "commit).\n# TYPE fnq_http_loop_answers_total counter\n"
+         "worker thread (plain submits to /async-function/ and /v1/calls, each parked until "
+         "its group commit).\n# TYPE fnq_http_loop_answers_total counter\n"
       << "fnq_http_loop_answers_total " << m_loop_answers << "\n";
   return out.str();
 }

@@ -1,9 +1,12 @@
 // /v1/calls, /v1/await, /v1/prune: fnq's own API for calls.
 #include "common/encoding.h"
+#include "common/ids.h"
 #include "common/json_fields.h"
 #include "common/timeutil.h"
 #include "daemon/api/call_search.h"
 #include "daemon/api/context.h"
+#include "daemon/api/http_server.h"
+#include "daemon/api/json_guard.h"
 #include "daemon/callbacks.h"
 #include "daemon/log.h"
 
@@ -38,6 +41,24 @@ void write_calls(httplib::Response& res, int status, const std::vector<SubmitRes
   res.body = std::move(out);
 }
 
+// The answer to calls submitted to /v1/calls, and its log line: for a batch,
+// {"calls": [...]}; for one call, the call (or {"id": ...}), 202, or 200
+// when its idempotency key had made it already.
+void write_submitted(httplib::Response& res, const std::vector<SubmitResult>& results, bool batch,
+                     bool ids_only) {
+  if (batch) {
+    log_line("submitted " + std::to_string(results.size()) + " calls in one batch");
+    write_calls(res, 202, results, ids_only);
+    return;
+  }
+  const auto& r = results.front();
+  log_line("call " + r.call.id + " " + r.call.function +
+           (r.existing ? " already exists for key " + r.call.key.value_or("")
+                       : " " + std::string(to_string(r.call.state))));
+  res.set_header("X-Call-Id", r.call.id);
+  write_json(res, r.existing ? 200 : 202, ids_only ? json{{"id", r.call.id}} : to_json(r.call));
+}
+
 Status submit_from_body(ApiContext& ctx, const httplib::Request& req, httplib::Response& res,
                         std::size_t* submitted) {
   bool ids_only = req.has_param("fields");
@@ -66,19 +87,97 @@ Status submit_from_body(ApiContext& ctx, const httplib::Request& req, httplib::R
   }
   FNQ_TRY_ASSIGN(auto results, submit_calls(ctx, std::move(requests)));
   *submitted = results.size();
-  if (batch) {
-    log_line("submitted " + std::to_string(results.size()) + " calls in one batch");
-    write_calls(res, 202, results, ids_only);
-    return {};
-  }
-  const auto& r = results.front();
-  log_line("call " + r.call.id + " " + r.call.function +
-           (r.existing ? " already exists for key " + r.call.key.value_or("")
-                       : " " + std::string(to_string(r.call.state))));
-  res.set_header("X-Call-Id", r.call.id);
-  write_json(res, r.existing ? 200 : 202, ids_only ? json{{"id", r.call.id}} : to_json(r.call));
+  write_submitted(res, results, batch, ids_only);
   return {};
 }
+
+// POST /v1/calls taken by the loop (http_server.h, LoopHandler), as
+// async_function_on_loop takes /async-function/: what `fnq submit` sends.
+// It takes a body of at most k_loop_body bytes (a JSON DOM costs many times
+// its text, and this runs on the loop's thread) that submits without an
+// error; it declines the rest, and httplib's route answers them, errors
+// included. Calls named by a prefix (needs, input_from) are declined too:
+// resolving one reads the store.
+constexpr std::size_t k_loop_body = 64 * 1024;
+
+bool names_calls_by_prefix(const json& call) {
+  if (!call.is_object()) {
+    return false;
+  }
+  auto prefix = [](const json& v) { return v.is_string() && !is_call_id(v.get<std::string>()); };
+  if (auto n = call.find("needs"); n != call.end() && n->is_array()) {
+    for (const auto& id : *n) {
+      if (prefix(id)) {
+        return true;
+      }
+    }
+  }
+  auto from = call.find("input_from");
+  return from != call.end() && prefix(*from);
+}
+
+}  // namespace
+
+bool post_calls_on_loop(ApiContext& ctx, const HttpServer& server, const LoopRequest& r,
+                        LoopAnswer answer) {
+  const std::string& target = r.head.target;
+  bool ids_only = target == "/v1/calls?fields=id";
+  if ((target != "/v1/calls" && !ids_only) || r.body.size() > k_loop_body ||
+      !loop_may_take(ctx, r) || check_json_shape(r.body)) {
+    return false;
+  }
+  std::vector<NewCall> prepared;
+  bool batch = false;
+  try {
+    auto body = parse_json_text(r.body, "JSON body");
+    if (!body) {
+      return false;
+    }
+    batch = body->is_object() && body->contains("calls");
+    const json* list = batch ? &(*body)["calls"] : nullptr;
+    if (batch && (!list->is_array() || list->empty())) {
+      return false;
+    }
+    std::vector<const json*> calls;
+    if (batch) {
+      for (const json& call : *list) {
+        calls.push_back(&call);
+      }
+    } else {
+      calls.push_back(&*body);
+    }
+    std::vector<SubmitRequest> requests;
+    for (const json* call : calls) {
+      if (names_calls_by_prefix(*call)) {
+        return false;
+      }
+      auto one = submit_request_from_json(ctx, *call);
+      if (!one) {
+        return false;
+      }
+      requests.push_back(std::move(*one));
+    }
+    auto checked = prepare_calls(ctx, std::move(requests));
+    if (!checked) {
+      return false;
+    }
+    prepared = std::move(*checked);
+  } catch (const std::exception&) {
+    return false;  // a worker serves it, and reports what went wrong
+  }
+  submit_on_loop(
+      ctx, server, r, std::move(prepared), "/v1/calls", "/v1/calls", std::move(answer),
+      [batch, ids_only](httplib::Response& res, Result<std::vector<SubmitResult>> results) {
+        if (!results) {
+          return write_error(res, results.error());
+        }
+        write_submitted(res, *results, batch, ids_only);
+        return std::string();
+      });
+  return true;
+}
+
+namespace {
 
 Status post_calls(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   std::size_t submitted = 0;

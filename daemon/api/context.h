@@ -96,11 +96,29 @@ inline constexpr Millis k_unlimited_wait{365LL * 24 * 3600 * 1000};
 void register_call_routes(httplib::Server& server, ApiContext& ctx);
 void register_function_routes(httplib::Server& server, ApiContext& ctx);
 void register_openfaas_routes(httplib::Server& server, ApiContext& ctx);
-// The loop handler (http_server.h) for POST /async-function/{name}: a plain
-// submit is checked on the loop's thread and parked until the group commit
-// that stores it; anything else is declined, for httplib's route to answer.
+// Loop handlers (http_server.h) for POST /async-function/{name} and POST
+// /v1/calls: a plain submit is checked on the loop's thread and parked until
+// the group commit that stores it; anything else is declined, for httplib's
+// route to answer.
 bool async_function_on_loop(ApiContext& ctx, const HttpServer& server, const LoopRequest& request,
                             LoopAnswer answer);
+bool post_calls_on_loop(ApiContext& ctx, const HttpServer& server, const LoopRequest& request,
+                        LoopAnswer answer);
+// What both share (loop_submit.cpp). A request the loop may take at all: a
+// store that submits without blocking; POST over HTTP/1.1 with the right
+// token; no percent-encoding in the target (httplib decodes it); no Expect
+// or Accept-Encoding; a body within --max-body.
+bool loop_may_take(const ApiContext& ctx, const LoopRequest& request);
+// Writes a submit's answer once the store has answered: the calls stored,
+// or its error (write_error). Returns the error's message, "" for none.
+using LoopSubmitted =
+    std::function<std::string(httplib::Response& res, Result<std::vector<SubmitResult>> results)>;
+// Stores prepared calls in the writer's next group commit, with no thread
+// waiting for it, then answers on the loop with what write_answer writes;
+// counted under route and logged as "POST path from peer" like any answer.
+void submit_on_loop(ApiContext& ctx, const HttpServer& server, const LoopRequest& request,
+                    std::vector<NewCall> batch, std::string route, std::string path,
+                    LoopAnswer answer, LoopSubmitted write_answer);
 void register_system_routes(httplib::Server& server, ApiContext& ctx);
 void register_pipeline_routes(httplib::Server& server, ApiContext& ctx);
 

@@ -8,7 +8,6 @@
 #include "daemon/api/context.h"
 #include "daemon/api/http_server.h"
 #include "daemon/log.h"
-#include "fnq/version.h"
 
 namespace fnq {
 
@@ -240,37 +239,13 @@ Status sync_function(ApiContext& ctx, const httplib::Request& req, httplib::Resp
 
 const char* const k_async_route = "/async-function/{name}";
 
-// The answer to a submit the loop took, as async_function and post_route
-// would write it.
-std::string loop_answer(ApiContext& ctx, const HttpServer& server, const std::string& path,
-                        const std::string& peer, bool close,
-                        Result<std::vector<SubmitResult>> results) {
-  httplib::Response res;
-  std::string error;
-  if (results) {
-    log_submitted(results->front(), false);
-    write_async_answer(res, results->front());
-  } else {
-    error = write_error(res, with_header_names(results.error()));
-  }
-  res.set_header("X-Fnq-Version", k_version);
-  note_answer(ctx, k_async_route, "POST " + path + " from " + peer, error, res);
-  ctx.metrics.http_answered_on_loop();
-  return server.format_answer(res, close);
-}
-
 }  // namespace
 
 bool async_function_on_loop(ApiContext& ctx, const HttpServer& server, const LoopRequest& r,
                             LoopAnswer answer) {
   static constexpr std::string_view k_prefix = "/async-function/";
   const RequestHead& head = r.head;
-  // Anything unusual goes the usual way: httplib answers it, errors included.
-  if (!ctx.store.submits_without_blocking() || head.method != "POST" ||
-      head.version != "HTTP/1.1" || head.target.compare(0, k_prefix.size(), k_prefix) != 0 ||
-      head.target.find_first_of("%#") != std::string::npos || head.headers.count("Expect") ||
-      head.headers.count("Accept-Encoding") || r.body.size() > ctx.config.max_body ||
-      (!ctx.token.empty() && !bearer_in_head(ctx, head))) {
+  if (head.target.compare(0, k_prefix.size(), k_prefix) != 0 || !loop_may_take(ctx, r)) {
     return false;
   }
   std::string_view rest = std::string_view(head.target).substr(k_prefix.size());
@@ -306,19 +281,16 @@ bool async_function_on_loop(ApiContext& ctx, const HttpServer& server, const Loo
   }
   std::string target_path(k_prefix);
   target_path += path;
-  store_calls_then(
-      ctx, std::move(batch),
-      [&ctx, &server, answer = std::move(answer), target_path, peer = r.peer,
-       close = r.close](Result<std::vector<SubmitResult>> results) mutable {
-        // On the store's thread: the answer is made on the loop's.
-        auto shared = std::make_shared<Result<std::vector<SubmitResult>>>(std::move(results));
-        answer(
-            [&ctx, &server, shared, target_path = std::move(target_path), peer = std::move(peer),
-             close] {
-              return loop_answer(ctx, server, target_path, peer, close, std::move(*shared));
-            },
-            close);
-      });
+  submit_on_loop(ctx, server, r, std::move(batch), k_async_route, std::move(target_path),
+                 std::move(answer),
+                 [](httplib::Response& res, Result<std::vector<SubmitResult>> results) {
+                   if (!results) {
+                     return write_error(res, with_header_names(results.error()));
+                   }
+                   log_submitted(results->front(), false);
+                   write_async_answer(res, results->front());
+                   return std::string();
+                 });
   return true;
 }
 

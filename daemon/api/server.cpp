@@ -510,7 +510,9 @@ ApiServer::ApiServer(ApiContext& ctx) : m_ctx(ctx) {
       [&ctx](const httplib::Request& req, httplib::Response& res) { post_route(ctx, req, res); });
   s.set_error_handler(httplib::Server::HandlerWithResponse(httplib_error));
   s.set_loop_handler([&ctx, &s](const LoopRequest& request, LoopAnswer answer) {
-    return async_function_on_loop(ctx, s, request, std::move(answer));
+    // Each declines at once a target that is not its own.
+    return async_function_on_loop(ctx, s, request, answer) ||
+           post_calls_on_loop(ctx, s, request, std::move(answer));
   });
   register_system_routes(s, ctx);
   register_call_routes(s, ctx);

@@ -1,6 +1,6 @@
-// Submits the event loop answers itself (daemon/api/openfaas.cpp,
-// async_function_on_loop): each is parked until the group commit that
-// stores it, with no worker thread. Their answers must be the ones httplib's
+// Submits the event loop answers itself (async_function_on_loop in
+// daemon/api/openfaas.cpp, post_calls_on_loop in daemon/api/calls.cpp): each is parked until the
+// group commit that stores it, with no worker thread. Their answers must be the ones httplib's
 // route gives (a request with Accept-Encoding is left to httplib, so each
 // case is sent both ways), in order with the other requests of their
 // connection, and nothing acknowledged may be lost when clients vanish or
@@ -103,6 +103,81 @@ TEST_F(ApiLoopTest, AnswersAreHttplibsAnswers) {
   // the refused ones, the percent-encoded one and every request with
   // Accept-Encoding to httplib.
   EXPECT_EQ(loop_answers(metrics_text()) - before, 6u);
+}
+
+// POST /v1/calls, what `fnq submit` sends, answered by the loop as httplib's
+// route answers it: one call, {"id"} only, a key's first submit and its
+// repeat, a batch, a dependency by full ID. Errors, a dependency named by a
+// prefix (resolving it reads the store) and a body over 64 KiB are left to
+// httplib.
+TEST_F(ApiLoopTest, CallsSubmittedToV1CallsGetHttplibsAnswers) {
+  put_function("cat", {{"command", {"cat"}}});
+  std::string done = submit({{"function", "cat"}, {"input", "first"}});
+  ASSERT_TRUE(wait_for_state(done, "succeeded"));
+  std::string auth = auth_header() + "Content-Type: application/json\r\n";
+  const std::string k_httplib = "Accept-Encoding: identity\r\n";
+  struct Case {
+    std::string name, target, body;
+    bool on_loop;
+  };
+  std::vector<Case> cases = {
+      {"one call", "/v1/calls", R"({"function": "cat", "input": "hi"})", true},
+      {"ids only", "/v1/calls?fields=id", R"({"function": "cat", "input": "hi"})", true},
+      // Delayed, so that the repeat finds the call as the first left it.
+      {"key, first", "/v1/calls", R"({"function": "cat", "key": "KEY", "delay": "1h"})", true},
+      {"key, repeat", "/v1/calls", R"({"function": "cat", "key": "KEY", "delay": "1h"})", true},
+      {"batch", "/v1/calls?fields=id",
+       R"({"calls": [{"function": "cat", "input": "a"}, {"function": "cat", "priority": 3}]})",
+       true},
+      {"batch, whole calls", "/v1/calls", R"({"calls": [{"function": "cat"}]})", true},
+      {"needs by full id", "/v1/calls", R"({"function": "cat", "needs": [")" + done + R"("]})",
+       true},
+      {"input_from by prefix", "/v1/calls",
+       R"({"function": "cat", "input_from": ")" + done.substr(0, 13) + R"("})", false},
+      {"unknown function", "/v1/calls", R"({"function": "nosuch"})", false},
+      {"unknown field", "/v1/calls", R"({"function": "cat", "colour": 1})", false},
+      {"bad batch", "/v1/calls", R"({"calls": []})", false},
+      {"not JSON", "/v1/calls", "{", false},
+      {"other fields", "/v1/calls?fields=state", R"({"function": "cat"})", false},
+      {"over 64 KiB", "/v1/calls",
+       R"({"function": "cat", "input": ")" + std::string(70'000, 'x') + R"("})", false},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> shapes, stored;
+    std::uint64_t taken = 0;
+    for (int path = 0; path < 2; ++path) {
+      std::uint64_t before = loop_answers(metrics_text());
+      RawHttp raw(m_daemon->url());
+      // Each key once per path, so that both see a first submit and a repeat.
+      // (The same length on both: the answers' lengths are compared.)
+      std::string body =
+          std::regex_replace(c.body, std::regex("KEY"), path ? "key-worker" : "key-loop-1");
+      ASSERT_TRUE(raw.send(post(auth, c.target, body, path ? k_httplib : "")));
+      auto res = raw.read_response();
+      ASSERT_TRUE(res) << c.name;
+      if (path == 0) {
+        taken = loop_answers(metrics_text()) - before;
+      }
+      static const std::regex k_varying(R"(\d{4}-\d\d-\d\dT[0-9:.]+Z|key-worker|key-loop-1)");
+      shapes.push_back(std::regex_replace(shape(*res), k_varying, "<varies>"));
+      std::string id = res->header("X-Call-Id");
+      if (!id.empty()) {
+        json call = call_json(id);
+        for (const char* varying :
+             {"id", "created_at", "run_at", "key", "state", "started_at", "finished_at",
+              "duration_ms", "attempt", "exit_code", "output_size"}) {
+          call.erase(varying);
+        }
+        stored.push_back(call.dump());
+      }
+    }
+    EXPECT_EQ(shapes[0], shapes[1]) << c.name;
+    EXPECT_EQ(taken, c.on_loop ? 1u : 0u) << c.name << "\n" << shapes[0];
+    if (!stored.empty()) {
+      ASSERT_EQ(stored.size(), 2u) << c.name;
+      EXPECT_EQ(stored[0], stored[1]) << c.name;
+    }
+  }
 }
 
 // A call keeps its request as text: a header, path or query that is not
