@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "integration/api_support.h"
 #include "integration/fixture.h"
 #include "support/pg_server.h"
 
@@ -328,6 +329,54 @@ TEST_F(ClusterTest, APausedHostsLateResultIsIgnoredAndItsProcessKilled) {
   EXPECT_EQ(after.value("state", ""), "succeeded");
   EXPECT_EQ(after.value("attempt", 0), 2);
   EXPECT_EQ(lines("done").size(), 1u);
+}
+
+// On PostgreSQL too, the HTTP loop takes plain submits (the store writes
+// them on its own threads, in shared transactions): pipelined on one
+// connection to each host, each is answered in order, stored once and run.
+TEST_F(ClusterTest, SubmitsTakenByEachHostsLoopAreAnsweredInOrderAndRun) {
+  put_function("quick", {"cat"});
+  const std::string auth = "Authorization: Bearer cluster-test-token-0123456789abcdef\r\n";
+  auto post = [&](const std::string& target, const std::string& body) {
+    return "POST " + target + " HTTP/1.1\r\nHost: fnq\r\n" + auth +
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  std::map<std::string, std::string> inputs;  // id -> input
+  for (int i = 0; i < k_hosts; ++i) {
+    RawHttp raw(host(i).url());
+    std::string all;
+    std::vector<std::string> sent;
+    for (int n = 0; n < 10; ++n) {
+      std::string input = "host" + std::to_string(i) + "-" + std::to_string(n);
+      all += n % 2 ? post("/async-function/quick", input)
+                   : post("/v1/calls", json{{"function", "quick"}, {"input", input}}.dump());
+      sent.push_back(input);
+    }
+    ASSERT_TRUE(raw.send(all));
+    for (const std::string& input : sent) {
+      auto res = raw.read_response();
+      ASSERT_TRUE(res) << input;
+      ASSERT_EQ(res->status, 202) << input << ": " << res->body;
+      std::string id = res->header("X-Call-Id");
+      ASSERT_FALSE(id.empty()) << input;
+      inputs[id] = input;
+    }
+    auto metrics = http(i)->Get("/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_NE(metrics->body.find("\nfnq_http_loop_answers_total 10\n"), std::string::npos)
+        << metrics->body;
+  }
+  ASSERT_EQ(inputs.size(), static_cast<std::size_t>(k_hosts * 10));
+  std::vector<std::string> ids;
+  for (const auto& [id, input] : inputs) {
+    ids.push_back(id);
+  }
+  ASSERT_TRUE(all_in_state(ids, "succeeded", std::chrono::seconds(30)));
+  for (const auto& [id, input] : inputs) {
+    auto out = http(static_cast<int>(ids.size() % k_hosts))->Get("/v1/calls/" + id + "/output");
+    ASSERT_TRUE(out);
+    EXPECT_EQ(out->body, input) << id;  // each answer names its own request's call
+  }
 }
 
 TEST_F(ClusterTest, EachHostsMetricsNameTheHostAndPassPromtool) {

@@ -538,9 +538,6 @@ TEST_P(SubmitTest, SubmitThenAnswersEachSubmitAloneWhenTheyShareABatch) {
 // A closed store still answers: every submit handed to it gets its error,
 // once, and none is left waiting.
 TEST_P(SubmitTest, SubmitThenOnAClosedStoreAnswersWithAnError) {
-  if (GetParam() != Backend::sqlite) {
-    GTEST_SKIP() << "the PostgreSQL store submits on the caller's thread";
-  }
   ASSERT_TRUE(m_store->close().ok());
   int answered = 0;
   std::optional<Error> error;
@@ -553,6 +550,58 @@ TEST_P(SubmitTest, SubmitThenOnAClosedStoreAnswersWithAnError) {
   EXPECT_EQ(answered, 1);
   ASSERT_TRUE(error.has_value());
   EXPECT_EQ(error->kind, ErrorKind::shutting_down);
+}
+
+// submit_then, as the HTTP loop uses it: it never waits for the commit (each
+// store writes on threads of its own), and each request is answered once,
+// with its calls as stored; a request that fails (an unknown function)
+// fails alone, whichever requests share its batch. Requests of more calls
+// than a shared transaction takes are written alone, and answered too.
+TEST_P(SubmitTest, SubmitThenAnswersEveryRequestOnceWithItsOwnCalls) {
+  EXPECT_TRUE(m_store->submits_without_blocking());
+  constexpr int k_requests = 200;
+  std::mutex mutex;
+  std::condition_variable all_answered;
+  std::map<int, std::vector<Result<std::vector<SubmitResult>>>> answers;
+  std::map<int, std::vector<std::string>> asked;  // ids submitted, per request
+  for (int i = 0; i < k_requests; ++i) {
+    std::vector<NewCall> calls;
+    int size = i % 50 == 7 ? 100 : 1 + i % 3;
+    for (int j = 0; j < size; ++j) {
+      calls.push_back(make_call(i % 10 == 3 ? "nosuch" : "fn", "in-" + std::to_string(i)));
+      asked[i].push_back(calls.back().call.id);
+    }
+    m_store->submit_then(std::move(calls), [&, i](Result<std::vector<SubmitResult>> r) {
+      std::lock_guard<std::mutex> lock(mutex);
+      answers[i].push_back(std::move(r));
+      all_answered.notify_all();
+    });
+  }
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    ASSERT_TRUE(all_answered.wait_for(
+        lock, std::chrono::seconds(60),
+        [&] { return answers.size() == static_cast<std::size_t>(k_requests); }))
+        << answers.size() << " of " << k_requests << " answered";
+  }
+  for (int i = 0; i < k_requests; ++i) {
+    ASSERT_EQ(answers[i].size(), 1u) << "request " << i << " answered more than once";
+    const auto& r = answers[i].front();
+    if (i % 10 == 3) {
+      ASSERT_FALSE(r.ok()) << i;
+      EXPECT_EQ(r.error().kind, ErrorKind::not_found) << i;
+      EXPECT_FALSE(m_store->get_call(asked[i].front()).ok()) << i << " was stored";
+      continue;
+    }
+    ASSERT_TRUE(r.ok()) << i << ": " << r.error().message;
+    ASSERT_EQ(r->size(), asked[i].size()) << i;
+    for (std::size_t j = 0; j < r->size(); ++j) {
+      EXPECT_EQ((*r)[j].call.id, asked[i][j]) << i;
+      auto stored = m_store->get_input(asked[i][j]);
+      ASSERT_TRUE(stored.ok()) << i;
+      EXPECT_EQ(*stored, "in-" + std::to_string(i));
+    }
+  }
 }
 
 }  // namespace

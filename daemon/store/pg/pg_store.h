@@ -45,6 +45,13 @@ class PgStore final : public ClusterStore {
                                        std::int64_t now) override;
 
   Result<std::vector<SubmitResult>> submit(std::vector<NewCall> calls) override;
+  // The HTTP loop's submits: queued, and written in batches by the store's
+  // own threads (m_async_submits), so that no thread waits for their commit.
+  void submit_then(std::vector<NewCall> calls, SubmitDone done) override;
+  bool submits_without_blocking() const override { return true; }
+  // Writes what submit_then has queued; submit_then answers later ones
+  // with an error.
+  Status close() override;
   Result<Call> get_call(const std::string& id) override;
   Result<std::vector<Call>> get_calls(const std::vector<std::string>& ids) override;
   Result<std::vector<std::string>> find_ids(const std::string& prefix, int limit) override;
@@ -172,6 +179,8 @@ class PgStore final : public ClusterStore {
   // Several requests' calls in one transaction; should one of them fail,
   // each request again alone, so that one bad request fails only itself.
   void submit_together(std::vector<SubmitCombiner::Item*>& batch);
+  // A batch of submit_then's: requests of many calls alone, the rest together.
+  void submit_queued(std::vector<SubmitCombiner::Item*>& batch);
 
   std::string m_host;
   pg::Pool m_pool;
@@ -189,6 +198,9 @@ class PgStore final : public ClusterStore {
   std::int64_t m_connected_since = 0;
   std::mutex m_listener_mutex;
   pg::Connection m_listener;  // LISTEN fnq; used by wait_for_notification
+  // Last: its threads use the members above, and are gone before them.
+  AsyncCombiner<std::vector<NewCall>, std::vector<SubmitResult>> m_async_submits{
+      256, 4, [this](std::vector<SubmitCombiner::Item*>& batch) { submit_queued(batch); }};
 };
 
 }  // namespace fnq

@@ -239,6 +239,29 @@ Result<std::vector<SubmitResult>> PgStore::submit(std::vector<NewCall> calls) {
       calls, [this](std::vector<SubmitCombiner::Item*>& batch) { submit_together(batch); });
 }
 
+void PgStore::submit_then(std::vector<NewCall> calls, SubmitDone done) {
+  m_async_submits.submit(std::move(calls), std::move(done));
+}
+
+void PgStore::submit_queued(std::vector<SubmitCombiner::Item*>& batch) {
+  std::vector<SubmitCombiner::Item*> together;
+  for (SubmitCombiner::Item* item : batch) {
+    if (item->request->size() > k_max_calls_combined) {
+      item->result = submit_alone(*item->request);
+    } else {
+      together.push_back(item);
+    }
+  }
+  if (!together.empty()) {
+    submit_together(together);
+  }
+}
+
+Status PgStore::close() {
+  m_async_submits.stop();
+  return {};
+}
+
 Result<std::vector<SubmitResult>> PgStore::submit_alone(const std::vector<NewCall>& calls) {
   return write<std::vector<SubmitResult>>(
       [&](Connection& conn) -> Result<std::vector<SubmitResult>> {
