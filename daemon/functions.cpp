@@ -26,6 +26,18 @@ std::optional<Function> FunctionRegistry::find(const std::string& name) const {
   return *stored;
 }
 
+std::optional<Function> FunctionRegistry::find_cached(const std::string& name) const {
+  std::unique_lock<std::mutex> lock(m_mutex, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    return std::nullopt;
+  }
+  auto it = m_functions.find(name);
+  if (it == m_functions.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
 std::vector<Function> FunctionRegistry::all() const {
   std::lock_guard<std::mutex> lock(m_mutex);
   std::vector<Function> out;

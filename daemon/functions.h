@@ -18,6 +18,11 @@ class FunctionRegistry {
   // A name not cached is looked up in the store (another fnqd sharing the
   // store may have registered it since the last load) and cached.
   std::optional<Function> find(const std::string& name) const;
+  // Without waiting, for a thread that must not block (the HTTP loop): the
+  // cached definition, or nothing when the name is not cached or another
+  // thread holds the cache (reading the store, or writing a definition).
+  // The caller then leaves its request to a thread that may wait.
+  std::optional<Function> find_cached(const std::string& name) const;
   std::vector<Function> all() const;
   Result<bool> put(const Function& f);  // true: created
   Result<Store::DeleteResult> remove(const std::string& name, bool force, std::int64_t now);

@@ -1,6 +1,7 @@
 #include "daemon/log.h"
 
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -36,14 +37,25 @@ class LogLock {
       pthread_rwlock_rdlock(&m_lock);
     }
     // Past PIPE_BUF a write to a pipe may take part of the bytes; the rest
-    // follows under the same exclusive lock.
+    // follows under the same exclusive lock. A non-blocking stderr that is
+    // full gets up to a second to drain; should it not, the line cut short
+    // is ended, so that the next line starts on a line of its own.
     std::size_t done = 0;
     while (done < lines.size()) {
       ssize_t n = ::write(STDERR_FILENO, lines.data() + done, lines.size() - done);
       if (n < 0 && errno == EINTR) {
         continue;
       }
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        pollfd out{STDERR_FILENO, POLLOUT, 0};
+        if (::poll(&out, 1, 1000) > 0) {
+          continue;
+        }
+      }
       if (n <= 0) {
+        if (done > 0 && lines[done - 1] != '\n') {
+          (void)!::write(STDERR_FILENO, "\n", 1);
+        }
         break;  // nowhere to log to: nothing better to do
       }
       done += static_cast<std::size_t>(n);

@@ -157,7 +157,7 @@ bool post_calls_on_loop(ApiContext& ctx, const HttpServer& server, const LoopReq
       }
       requests.push_back(std::move(*one));
     }
-    auto checked = prepare_calls(ctx, std::move(requests));
+    auto checked = prepare_calls(ctx, std::move(requests), Lookup::cached_only);
     if (!checked) {
       return false;
     }

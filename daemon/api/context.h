@@ -106,8 +106,8 @@ bool post_calls_on_loop(ApiContext& ctx, const HttpServer& server, const LoopReq
                         LoopAnswer answer);
 // What both share (loop_submit.cpp). A request the loop may take at all: a
 // store that submits without blocking; POST over HTTP/1.1 with the right
-// token; no percent-encoding in the target (httplib decodes it); no Expect
-// or Accept-Encoding; a body within --max-body.
+// token; no percent-encoding in the target (httplib decodes it); no Expect,
+// Accept-Encoding or Content-Encoding; a body within --max-body.
 bool loop_may_take(const ApiContext& ctx, const LoopRequest& request);
 // Writes a submit's answer once the store has answered: the calls stored,
 // or its error (write_error). Returns the error's message, "" for none.
@@ -138,7 +138,12 @@ Result<SubmitRequest> submit_request_from_json(ApiContext& ctx, const json& body
 // Validates the function and callback URL, resolves defaults, submits.
 Result<std::vector<SubmitResult>> submit_calls(ApiContext& ctx, std::vector<SubmitRequest> calls);
 // The first half of submit_calls: the calls checked, with defaults and ids.
-Result<std::vector<NewCall>> prepare_calls(ApiContext& ctx, std::vector<SubmitRequest> calls);
+// With Lookup::cached_only (the HTTP loop, which must not block), a function
+// it cannot read from the cache without waiting is an `unavailable` error,
+// and the caller leaves the request to a worker.
+enum class Lookup { may_wait, cached_only };
+Result<std::vector<NewCall>> prepare_calls(ApiContext& ctx, std::vector<SubmitRequest> calls,
+                                           Lookup lookup = Lookup::may_wait);
 // The second half of submit_calls without blocking: stores prepared calls
 // and calls done with the results once they are durable (on the store's
 // thread where it has one), after telling the scheduler and waiters.

@@ -548,22 +548,31 @@ bool HttpLoop::answer_on_loop(const ConnPtr& c) {
 
 // Answers the loop handler gave: written here, as a worker hands back.
 void HttpLoop::take_loop_answers() {
-  LogBatch lines;  // each answer logs its call: one write for them all
   std::vector<LoopAnswered> answered;
   {
     std::lock_guard<std::mutex> lock(m_handback_mutex);
     answered.swap(m_loop_answers);
   }
-  for (LoopAnswered& a : answered) {
-    std::string bytes;
-    try {
-      bytes = a.make_bytes();
-    } catch (const std::exception& e) {
-      // A bug: the log gets the library's text, the client only that it happened.
-      log_line(std::string("answer to ") + a.conn->peer() + " not made: " + e.what());
-      bytes = error_answer(500, k_internal_error);
-      a.close = true;
+  std::vector<std::string> made(answered.size());
+  {
+    // Each answer logs its call: one write for them all, out before any
+    // client has its answer.
+    LogBatch lines;
+    for (std::size_t i = 0; i < answered.size(); ++i) {
+      LoopAnswered& a = answered[i];
+      try {
+        made[i] = a.make_bytes();
+      } catch (const std::exception& e) {
+        // A bug: the log gets the library's text, the client only that it happened.
+        log_line(std::string("answer to ") + a.conn->peer() + " not made: " + e.what());
+        made[i] = error_answer(500, k_internal_error);
+        a.close = true;
+      }
     }
+  }
+  for (std::size_t i = 0; i < answered.size(); ++i) {
+    LoopAnswered& a = answered[i];
+    std::string& bytes = made[i];
     {
       std::lock_guard<std::mutex> lock(a.conn->mutex);
       a.conn->out = std::move(bytes);

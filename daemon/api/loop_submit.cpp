@@ -14,7 +14,8 @@ bool loop_may_take(const ApiContext& ctx, const LoopRequest& r) {
   return ctx.store.submits_without_blocking() && head.method == "POST" &&
          head.version == "HTTP/1.1" && head.target.find_first_of("%#") == std::string::npos &&
          !head.headers.count("Expect") && !head.headers.count("Accept-Encoding") &&
-         r.body.size() <= ctx.config.max_body && (ctx.token.empty() || bearer_in_head(ctx, head));
+         !head.headers.count("Content-Encoding") && r.body.size() <= ctx.config.max_body &&
+         (ctx.token.empty() || bearer_in_head(ctx, head));
 }
 
 namespace {

@@ -269,7 +269,7 @@ bool async_function_on_loop(ApiContext& ctx, const HttpServer& server, const Loo
     }
     std::vector<SubmitRequest> one;
     one.push_back(std::move(*call));
-    auto prepared = prepare_calls(ctx, std::move(one));
+    auto prepared = prepare_calls(ctx, std::move(one), Lookup::cached_only);
     if (!prepared) {
       return false;
     }

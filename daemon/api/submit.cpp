@@ -165,7 +165,8 @@ Result<SubmitRequest> submit_request_from_json(ApiContext& ctx, const json& body
   return out;
 }
 
-Result<std::vector<NewCall>> prepare_calls(ApiContext& ctx, std::vector<SubmitRequest> requests) {
+Result<std::vector<NewCall>> prepare_calls(ApiContext& ctx, std::vector<SubmitRequest> requests,
+                                           Lookup lookup) {
   if (ctx.shutting_down) {
     return make_error(ErrorKind::shutting_down, "fnqd is shutting down; not accepting calls");
   }
@@ -177,7 +178,11 @@ Result<std::vector<NewCall>> prepare_calls(ApiContext& ctx, std::vector<SubmitRe
     if (!is_valid_function_name(c.function)) {
       return make_error(ErrorKind::invalid_input, "invalid function name '" + c.function + "'");
     }
-    auto f = ctx.functions.find(c.function);
+    auto f = lookup == Lookup::cached_only ? ctx.functions.find_cached(c.function)
+                                           : ctx.functions.find(c.function);
+    if (!f && lookup == Lookup::cached_only) {
+      return make_error(ErrorKind::unavailable, "function '" + c.function + "' is not cached");
+    }
     if (!f) {
       return make_error(ErrorKind::not_found, "unknown function '" + c.function + "'");
     }

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -112,7 +113,10 @@ class Combiner {
 // as Combiner's, and hand each request its result. The threads start with
 // the first request. stop() (or the destructor) lets them write every
 // request already queued, then joins them; a request after that is answered
-// at once with a shutting_down error.
+// at once with a shutting_down error. done must not throw: it is the HTTP
+// loop's hand-off, and a request it leaves unanswered would hold its
+// connection for ever; an exception from it ends fnqd (std::terminate, which
+// logs it), as one from the SQLite writer's completions does.
 template <class Request, class T>
 class AsyncCombiner {
  public:
@@ -136,26 +140,39 @@ class AsyncCombiner {
       return;
     }
     if (m_threads.empty()) {
-      for (int i = 0; i < m_thread_count; ++i) {
-        m_threads.emplace_back([this] { run(); });
+      try {
+        for (int i = 0; i < m_thread_count; ++i) {
+          m_threads.emplace_back([this] { run(); });
+        }
+      } catch (const std::system_error&) {
+        if (m_threads.empty()) {  // no thread to write it: say so now
+          lock.unlock();
+          done(Result<T>(make_error(ErrorKind::unavailable, "cannot start a thread to write")));
+          return;
+        }
       }
     }
     m_queue.push_back(std::make_unique<Queued>(Queued{std::move(request), std::move(done)}));
     m_ready.notify_one();
   }
 
+  // Returns once every request queued before it is answered, whoever calls
+  // it and however often (a second caller waits for the first).
   void stop() {
+    std::lock_guard<std::mutex> stopping(m_stop_mutex);
     {
       std::lock_guard<std::mutex> lock(m_mutex);
-      if (m_stopped) {
-        return;
-      }
       m_stopped = true;
     }
     m_ready.notify_all();
     for (std::thread& t : m_threads) {
-      t.join();
+      if (t.get_id() == std::this_thread::get_id()) {
+        t.detach();  // stopped from one of its own completions: it ends by itself
+      } else if (t.joinable()) {
+        t.join();
+      }
     }
+    m_threads.clear();
   }
 
  private:
@@ -199,6 +216,7 @@ class AsyncCombiner {
   const std::size_t m_max_batch;
   const int m_thread_count;
   const Write m_write;
+  std::mutex m_stop_mutex;  // held by stop() while it joins
   std::mutex m_mutex;
   std::condition_variable m_ready;
   std::deque<std::unique_ptr<Queued>> m_queue;  // oldest first

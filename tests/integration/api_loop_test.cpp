@@ -60,6 +60,8 @@ TEST_F(ApiLoopTest, AnswersAreHttplibsAnswers) {
       {"connection close", "/async-function/env", "c", "Connection: close\r\n"},
       {"unknown function", "/async-function/nosuch", "x", ""},
       {"bad header", "/async-function/env", "x", "X-Fnq-Priority: high\r\n"},
+      // httplib decodes (or refuses) an encoded body: the loop leaves it alone.
+      {"content encoding", "/async-function/env", "x", "Content-Encoding: br\r\n"},
   };
   std::uint64_t before = loop_answers(metrics_text());
   for (const auto& c : cases) {
@@ -119,28 +121,31 @@ TEST_F(ApiLoopTest, CallsSubmittedToV1CallsGetHttplibsAnswers) {
   struct Case {
     std::string name, target, body;
     bool on_loop;
+    std::string extra;  // header lines
   };
   std::vector<Case> cases = {
-      {"one call", "/v1/calls", R"({"function": "cat", "input": "hi"})", true},
-      {"ids only", "/v1/calls?fields=id", R"({"function": "cat", "input": "hi"})", true},
+      {"one call", "/v1/calls", R"({"function": "cat", "input": "hi"})", true, ""},
+      {"ids only", "/v1/calls?fields=id", R"({"function": "cat", "input": "hi"})", true, ""},
       // Delayed, so that the repeat finds the call as the first left it.
-      {"key, first", "/v1/calls", R"({"function": "cat", "key": "KEY", "delay": "1h"})", true},
-      {"key, repeat", "/v1/calls", R"({"function": "cat", "key": "KEY", "delay": "1h"})", true},
+      {"key, first", "/v1/calls", R"({"function": "cat", "key": "KEY", "delay": "1h"})", true, ""},
+      {"key, repeat", "/v1/calls", R"({"function": "cat", "key": "KEY", "delay": "1h"})", true, ""},
       {"batch", "/v1/calls?fields=id",
        R"({"calls": [{"function": "cat", "input": "a"}, {"function": "cat", "priority": 3}]})",
-       true},
-      {"batch, whole calls", "/v1/calls", R"({"calls": [{"function": "cat"}]})", true},
+       true, ""},
+      {"batch, whole calls", "/v1/calls", R"({"calls": [{"function": "cat"}]})", true, ""},
       {"needs by full id", "/v1/calls", R"({"function": "cat", "needs": [")" + done + R"("]})",
-       true},
+       true, ""},
       {"input_from by prefix", "/v1/calls",
-       R"({"function": "cat", "input_from": ")" + done.substr(0, 13) + R"("})", false},
-      {"unknown function", "/v1/calls", R"({"function": "nosuch"})", false},
-      {"unknown field", "/v1/calls", R"({"function": "cat", "colour": 1})", false},
-      {"bad batch", "/v1/calls", R"({"calls": []})", false},
-      {"not JSON", "/v1/calls", "{", false},
-      {"other fields", "/v1/calls?fields=state", R"({"function": "cat"})", false},
+       R"({"function": "cat", "input_from": ")" + done.substr(0, 13) + R"("})", false, ""},
+      {"unknown function", "/v1/calls", R"({"function": "nosuch"})", false, ""},
+      {"unknown field", "/v1/calls", R"({"function": "cat", "colour": 1})", false, ""},
+      {"bad batch", "/v1/calls", R"({"calls": []})", false, ""},
+      {"not JSON", "/v1/calls", "{", false, ""},
+      {"other fields", "/v1/calls?fields=state", R"({"function": "cat"})", false, ""},
       {"over 64 KiB", "/v1/calls",
-       R"({"function": "cat", "input": ")" + std::string(70'000, 'x') + R"("})", false},
+       R"({"function": "cat", "input": ")" + std::string(70'000, 'x') + R"("})", false, ""},
+      {"content encoding", "/v1/calls", R"({"function": "cat"})", false,
+       "Content-Encoding: gzip\r\n"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> shapes, stored;
@@ -152,7 +157,7 @@ TEST_F(ApiLoopTest, CallsSubmittedToV1CallsGetHttplibsAnswers) {
       // (The same length on both: the answers' lengths are compared.)
       std::string body =
           std::regex_replace(c.body, std::regex("KEY"), path ? "key-worker" : "key-loop-1");
-      ASSERT_TRUE(raw.send(post(auth, c.target, body, path ? k_httplib : "")));
+      ASSERT_TRUE(raw.send(post(auth, c.target, body, c.extra + (path ? k_httplib : ""))));
       auto res = raw.read_response();
       ASSERT_TRUE(res) << c.name;
       if (path == 0) {
@@ -211,6 +216,24 @@ TEST_F(ApiLoopTest, TextThatIsNotUtf8IsRefusedByName) {
   }
   json all = expect_json(http()->Get("/v1/calls?limit=10"), 200);
   EXPECT_EQ(all["calls"].size(), 0u);
+}
+
+// The loop writes the log lines of the answers it makes before it sends
+// them: a client that has its answer finds its call in the log.
+TEST_F(ApiLoopTest, ACallIsLoggedBeforeItsAnswerIsSent) {
+  put_function("echo", {{"command", {"cat"}}});
+  std::string auth = auth_header();
+  RawHttp raw(m_daemon->url());
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(raw.send(i % 2 ? post(auth, "/async-function/echo", "x")
+                               : post(auth, "/v1/calls", R"({"function": "echo"})")));
+    auto res = raw.read_response();
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 202) << res->body;
+    std::string id = res->header("X-Call-Id");
+    EXPECT_NE(m_daemon->log().find("call " + id + " echo queued"), std::string::npos)
+        << id << " is not in the log yet";
+  }
 }
 
 TEST_F(ApiLoopTest, ConnectionCloseIsHonouredAndAnswered) {

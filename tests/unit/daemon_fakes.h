@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -298,6 +299,18 @@ class FaultyStore final : public Store {
     std::lock_guard<std::mutex> lock(m_mutex);
     m_faults.clear();
   }
+  // Calls of method wait, once counted, until release().
+  void hold(const std::string& method) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_held.insert(method);
+  }
+  void release() {
+    {
+      std::lock_guard<std::mutex> lock(m_mutex);
+      m_held.clear();
+    }
+    m_released.notify_all();
+  }
   // Calls of a method so far, failed ones included.
   int calls(const std::string& method) {
     std::lock_guard<std::mutex> lock(m_mutex);
@@ -447,8 +460,9 @@ class FaultyStore final : public Store {
 
  private:
   std::optional<Error> fault(const std::string& method) {
-    std::lock_guard<std::mutex> lock(m_mutex);
+    std::unique_lock<std::mutex> lock(m_mutex);
     ++m_calls[method];
+    m_released.wait(lock, [&] { return m_held.count(method) == 0; });
     auto it = m_faults.find(method);
     return it == m_faults.end() ? std::nullopt : std::optional<Error>(it->second);
   }
@@ -457,6 +471,8 @@ class FaultyStore final : public Store {
   std::mutex m_mutex;
   std::map<std::string, Error> m_faults;
   std::map<std::string, int> m_calls;
+  std::set<std::string> m_held;
+  std::condition_variable m_released;
 };
 
 #undef FNQ_FAULT
