@@ -224,8 +224,9 @@ Result<ParsedArgs> parse_daemon_args(int argc, const char* const* argv) {
       ->type_name("D");
   add(app, "--sync", raw.sync, "full|normal: SQLite durability of acknowledged writes")
       ->type_name("MODE");
-  app.add_option("--http-threads", c.http_threads,
-                 "HTTP worker threads running handlers (requests waiting for calls hold none)")
+  app.add_option(
+         "--http-threads", c.http_threads,
+         "HTTP worker threads running handlers (waiting requests and plain submits hold none)")
       ->envname("FNQ_HTTP_THREADS")
       ->capture_default_str();
   app.add_option("--callback-allow", c.callback_allow,
