@@ -1,12 +1,10 @@
 // /v1/calls, /v1/await, /v1/prune: fnq's own API for calls.
 #include "common/encoding.h"
-#include "common/ids.h"
 #include "common/json_fields.h"
 #include "common/timeutil.h"
 #include "daemon/api/call_search.h"
 #include "daemon/api/context.h"
 #include "daemon/api/http_server.h"
-#include "daemon/api/json_guard.h"
 #include "daemon/callbacks.h"
 #include "daemon/log.h"
 
@@ -59,6 +57,35 @@ void write_submitted(httplib::Response& res, const std::vector<SubmitResult>& re
   write_json(res, r.existing ? 200 : 202, ids_only ? json{{"id", r.call.id}} : to_json(r.call));
 }
 
+// The calls a /v1/calls body asks for: {"calls": [...]} (a batch) or one call.
+struct BodyCalls {
+  std::vector<SubmitRequest> requests;
+  bool batch = false;
+};
+
+Result<BodyCalls> calls_from_body(ApiContext& ctx, const json& body, Lookup lookup) {
+  BodyCalls out;
+  out.batch = body.is_object() && body.contains("calls");
+  if (!out.batch) {
+    FNQ_TRY_ASSIGN(auto r, submit_request_from_json(ctx, body, lookup));
+    out.requests.push_back(std::move(r));
+    return out;
+  }
+  const json& list = body["calls"];
+  if (!list.is_array() || list.empty() || list.size() > k_max_batch) {
+    return make_error(ErrorKind::invalid_input, "calls: expected a non-empty array of calls");
+  }
+  out.requests.reserve(list.size());
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    auto r = submit_request_from_json(ctx, list[i], lookup);
+    if (!r) {
+      return make_error(r.error().kind, "calls[" + std::to_string(i) + "]." + r.error().message);
+    }
+    out.requests.push_back(std::move(*r));
+  }
+  return out;
+}
+
 Status submit_from_body(ApiContext& ctx, const httplib::Request& req, httplib::Response& res,
                         std::size_t* submitted) {
   bool ids_only = req.has_param("fields");
@@ -66,28 +93,10 @@ Status submit_from_body(ApiContext& ctx, const httplib::Request& req, httplib::R
     return make_error(ErrorKind::invalid_input, "fields: only 'id' is supported");
   }
   FNQ_TRY_ASSIGN(auto body, parse_json_body(req));
-  bool batch = body.is_object() && body.contains("calls");
-  std::vector<SubmitRequest> requests;
-  if (batch) {
-    const json& list = body["calls"];
-    if (!list.is_array() || list.empty() || list.size() > k_max_batch) {
-      return make_error(ErrorKind::invalid_input, "calls: expected a non-empty array of calls");
-    }
-    requests.reserve(list.size());
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      auto r = submit_request_from_json(ctx, list[i]);
-      if (!r) {
-        return make_error(r.error().kind, "calls[" + std::to_string(i) + "]." + r.error().message);
-      }
-      requests.push_back(std::move(*r));
-    }
-  } else {
-    FNQ_TRY_ASSIGN(auto r, submit_request_from_json(ctx, body));
-    requests.push_back(std::move(r));
-  }
-  FNQ_TRY_ASSIGN(auto results, submit_calls(ctx, std::move(requests)));
+  FNQ_TRY_ASSIGN(auto calls, calls_from_body(ctx, body, Lookup::may_wait));
+  FNQ_TRY_ASSIGN(auto results, submit_calls(ctx, std::move(calls.requests)));
   *submitted = results.size();
-  write_submitted(res, results, batch, ids_only);
+  write_submitted(res, results, calls.batch, ids_only);
   return {};
 }
 
@@ -95,26 +104,10 @@ Status submit_from_body(ApiContext& ctx, const httplib::Request& req, httplib::R
 // async_function_on_loop takes /async-function/: what `fnq submit` sends.
 // It takes a body of at most k_loop_body bytes (a JSON DOM costs many times
 // its text, and this runs on the loop's thread) that submits without an
-// error; it declines the rest, and httplib's route answers them, errors
-// included. Calls named by a prefix (needs, input_from) are declined too:
-// resolving one reads the store.
+// error and without a wait (Lookup::cached_only: no call named by a prefix,
+// a function the registry has cached); it declines the rest, and httplib's
+// route answers them, errors included.
 constexpr std::size_t k_loop_body = 64 * 1024;
-
-bool names_calls_by_prefix(const json& call) {
-  if (!call.is_object()) {
-    return false;
-  }
-  auto prefix = [](const json& v) { return v.is_string() && !is_call_id(v.get<std::string>()); };
-  if (auto n = call.find("needs"); n != call.end() && n->is_array()) {
-    for (const auto& id : *n) {
-      if (prefix(id)) {
-        return true;
-      }
-    }
-  }
-  auto from = call.find("input_from");
-  return from != call.end() && prefix(*from);
-}
 
 }  // namespace
 
@@ -123,41 +116,22 @@ bool post_calls_on_loop(ApiContext& ctx, const HttpServer& server, const LoopReq
   const std::string& target = r.head.target;
   bool ids_only = target == "/v1/calls?fields=id";
   if ((target != "/v1/calls" && !ids_only) || r.body.size() > k_loop_body ||
-      !loop_may_take(ctx, r) || check_json_shape(r.body)) {
+      !loop_may_take(ctx, r)) {
     return false;
   }
   std::vector<NewCall> prepared;
   bool batch = false;
   try {
-    auto body = parse_json_text(r.body, "JSON body");
+    auto body = parse_json_body(r.body);
     if (!body) {
       return false;
     }
-    batch = body->is_object() && body->contains("calls");
-    const json* list = batch ? &(*body)["calls"] : nullptr;
-    if (batch && (!list->is_array() || list->empty())) {
+    auto calls = calls_from_body(ctx, *body, Lookup::cached_only);
+    if (!calls) {
       return false;
     }
-    std::vector<const json*> calls;
-    if (batch) {
-      for (const json& call : *list) {
-        calls.push_back(&call);
-      }
-    } else {
-      calls.push_back(&*body);
-    }
-    std::vector<SubmitRequest> requests;
-    for (const json* call : calls) {
-      if (names_calls_by_prefix(*call)) {
-        return false;
-      }
-      auto one = submit_request_from_json(ctx, *call);
-      if (!one) {
-        return false;
-      }
-      requests.push_back(std::move(*one));
-    }
-    auto checked = prepare_calls(ctx, std::move(requests), Lookup::cached_only);
+    batch = calls->batch;
+    auto checked = prepare_calls(ctx, std::move(calls->requests), Lookup::cached_only);
     if (!checked) {
       return false;
     }

@@ -71,6 +71,8 @@ void note_answer(ApiContext& ctx, const std::string& route, const std::string& r
 // A full id, or a unique prefix of >= 8 characters.
 Result<std::string> resolve_call_id(Store& store, const std::string& text);
 Result<json> parse_json_body(const httplib::Request& req);
+// The same for a body's text (the HTTP loop's requests).
+Result<json> parse_json_body(std::string_view text);
 
 // Waits until every id is terminal or the deadline passes, and returns the
 // calls as they are then. Served by an HTTP worker, it holds no thread: it
@@ -134,14 +136,17 @@ struct SubmitRequest {
   NewCall new_call;
   std::optional<Millis> delay;
 };
-Result<SubmitRequest> submit_request_from_json(ApiContext& ctx, const json& body);
+// How building a call may look things up. Lookup::cached_only is for the
+// HTTP loop, which must not block: what it cannot know without reading the
+// store or waiting (a call named by an ID prefix, a function the registry
+// has not cached or another thread holds) is an `unavailable` error, and
+// the caller leaves the request to a worker.
+enum class Lookup { may_wait, cached_only };
+Result<SubmitRequest> submit_request_from_json(ApiContext& ctx, const json& body,
+                                               Lookup lookup = Lookup::may_wait);
 // Validates the function and callback URL, resolves defaults, submits.
 Result<std::vector<SubmitResult>> submit_calls(ApiContext& ctx, std::vector<SubmitRequest> calls);
 // The first half of submit_calls: the calls checked, with defaults and ids.
-// With Lookup::cached_only (the HTTP loop, which must not block), a function
-// it cannot read from the cache without waiting is an `unavailable` error,
-// and the caller leaves the request to a worker.
-enum class Lookup { may_wait, cached_only };
 Result<std::vector<NewCall>> prepare_calls(ApiContext& ctx, std::vector<SubmitRequest> calls,
                                            Lookup lookup = Lookup::may_wait);
 // The second half of submit_calls without blocking: stores prepared calls

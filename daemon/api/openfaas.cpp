@@ -62,7 +62,8 @@ Status check_text(const FunctionRequest& req) {
 
 // Builds a call from an OpenFaaS-style request: the body is the input,
 // options come from headers.
-Result<SubmitRequest> call_from_request(ApiContext& ctx, FunctionRequest req, bool sync) {
+Result<SubmitRequest> call_from_request(ApiContext& ctx, FunctionRequest req, bool sync,
+                                        Lookup lookup = Lookup::may_wait) {
   FNQ_TRY(check_text(req));
   json body = {{"function", req.name}};
   auto header = [&](const char* name) { return header_value(req.headers, name); };
@@ -113,7 +114,7 @@ Result<SubmitRequest> call_from_request(ApiContext& ctx, FunctionRequest req, bo
     body["needs"] = needs;
   }
   body["sync"] = sync;
-  FNQ_TRY_ASSIGN(auto r, submit_request_from_json(ctx, body));
+  FNQ_TRY_ASSIGN(auto r, submit_request_from_json(ctx, body, lookup));
   r.new_call.input = std::move(req.body);
   r.new_call.call.request = std::move(req.info);
   return r;
@@ -263,7 +264,8 @@ bool async_function_on_loop(ApiContext& ctx, const HttpServer& server, const Loo
   std::vector<NewCall> batch;
   try {
     auto call = call_from_request(
-        ctx, FunctionRequest{name, head.headers, std::string(r.body), std::move(info)}, false);
+        ctx, FunctionRequest{name, head.headers, std::string(r.body), std::move(info)}, false,
+        Lookup::cached_only);
     if (!call) {
       return false;
     }

@@ -376,11 +376,13 @@ void add_route(httplib::Server& s, ApiContext& ctx, const std::string& method,
   }
 }
 
-Result<json> parse_json_body(const httplib::Request& req) {
-  if (auto refused = check_json_shape(req.body)) {
+Result<json> parse_json_body(const httplib::Request& req) { return parse_json_body(req.body); }
+
+Result<json> parse_json_body(std::string_view text) {
+  if (auto refused = check_json_shape(text)) {
     return make_error(ErrorKind::invalid_input, *refused);
   }
-  return parse_json_text(req.body, "JSON body");
+  return parse_json_text(text, "JSON body");
 }
 
 Result<std::string> resolve_call_id(Store& store, const std::string& text) {

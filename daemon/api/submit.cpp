@@ -86,7 +86,16 @@ Status read_options(const json& body, Call* c) {
   return {};
 }
 
-Status read_dependencies(ApiContext& ctx, const json& body, Call* c) {
+// A call named in needs or input_from: its full ID, found from a prefix by
+// reading the store, which Lookup::cached_only does not do.
+Result<std::string> needed_call(ApiContext& ctx, const std::string& text, Lookup lookup) {
+  if (lookup == Lookup::cached_only && !is_call_id(text)) {
+    return make_error(ErrorKind::unavailable, "a call named by a prefix needs a read of the store");
+  }
+  return resolve_call_id(ctx.store, text);
+}
+
+Status read_dependencies(ApiContext& ctx, const json& body, Call* c, Lookup lookup) {
   if (auto n = body.find("needs"); n != body.end() && !n->is_null()) {
     if (!n->is_array()) {
       return field_error("needs", "expected an array of call ids");
@@ -95,7 +104,7 @@ Status read_dependencies(ApiContext& ctx, const json& body, Call* c) {
       if (!id.is_string()) {
         return field_error("needs", "expected an array of call ids");
       }
-      auto full = resolve_call_id(ctx.store, id.get<std::string>());
+      auto full = needed_call(ctx, id.get<std::string>(), lookup);
       if (!full) {
         return make_error(full.error().kind, "needs: " + full.error().message);
       }
@@ -105,7 +114,7 @@ Status read_dependencies(ApiContext& ctx, const json& body, Call* c) {
   std::optional<std::string> from;
   FNQ_TRY(read_string(body, "input_from", &from));
   if (from) {
-    auto full = resolve_call_id(ctx.store, *from);
+    auto full = needed_call(ctx, *from, lookup);
     if (!full) {
       return make_error(full.error().kind, "input_from: " + full.error().message);
     }
@@ -136,7 +145,7 @@ void drop_private_headers(RequestInfo& request) {
 
 }  // namespace
 
-Result<SubmitRequest> submit_request_from_json(ApiContext& ctx, const json& body) {
+Result<SubmitRequest> submit_request_from_json(ApiContext& ctx, const json& body, Lookup lookup) {
   if (!body.is_object()) {
     return make_error(ErrorKind::invalid_input, "expected a JSON object describing the call");
   }
@@ -155,7 +164,7 @@ Result<SubmitRequest> submit_request_from_json(ApiContext& ctx, const json& body
   FNQ_TRY(read_input(body, &out.new_call));
   FNQ_TRY(read_schedule(body, &out));
   FNQ_TRY(read_options(body, &c));
-  FNQ_TRY(read_dependencies(ctx, body, &c));
+  FNQ_TRY(read_dependencies(ctx, body, &c, lookup));
   std::optional<std::string> cb;
   FNQ_TRY(read_string(body, "key", &c.key));
   FNQ_TRY(read_string(body, "callback_url", &cb));

@@ -44,6 +44,8 @@ std::string post(const std::string& auth, const std::string& target, const std::
 
 TEST_F(ApiLoopTest, AnswersAreHttplibsAnswers) {
   put_function("env", {{"command", {"env"}}});
+  std::string done = submit({{"function", "env"}});
+  ASSERT_TRUE(wait_for_state(done, "succeeded"));
   std::string auth = auth_header();
   const std::string k_httplib = "Accept-Encoding: identity\r\n";
   struct Case {
@@ -62,6 +64,10 @@ TEST_F(ApiLoopTest, AnswersAreHttplibsAnswers) {
       {"bad header", "/async-function/env", "x", "X-Fnq-Priority: high\r\n"},
       // httplib decodes (or refuses) an encoded body: the loop leaves it alone.
       {"content encoding", "/async-function/env", "x", "Content-Encoding: br\r\n"},
+      // Resolving a prefix reads the store, which the loop does not do.
+      {"needs by prefix", "/async-function/env", "n",
+       "X-Fnq-Needs: " + done.substr(0, 13) + "\r\n"},
+      {"needs by full id", "/async-function/env", "n", "X-Fnq-Needs: " + done + "\r\n"},
   };
   std::uint64_t before = loop_answers(metrics_text());
   for (const auto& c : cases) {
@@ -101,10 +107,10 @@ TEST_F(ApiLoopTest, AnswersAreHttplibsAnswers) {
       EXPECT_EQ(stored[0], stored[1]) << c.name;
     }
   }
-  // The loop answered the plain submits itself (6 of the cases), and left
-  // the refused ones, the percent-encoded one and every request with
-  // Accept-Encoding to httplib.
-  EXPECT_EQ(loop_answers(metrics_text()) - before, 6u);
+  // The loop answered the plain submits itself (7 of the cases), and left
+  // the refused ones, the percent-encoded one, the one naming a call by a
+  // prefix and every request with Accept-Encoding to httplib.
+  EXPECT_EQ(loop_answers(metrics_text()) - before, 7u);
 }
 
 // POST /v1/calls, what `fnq submit` sends, answered by the loop as httplib's
