@@ -180,9 +180,15 @@ RequestInfo request_info_from_json(const json& j) {
   if (!j.is_object()) {
     return r;
   }
-  r.method = j.value("method", "POST");
-  r.path = j.value("path", "");
-  r.query = j.value("query", "");
+  // As lenient as with the headers: a field of another type keeps its
+  // default (json::value would throw for it).
+  auto text = [&j](const char* field, const char* fallback) {
+    auto v = j.find(field);
+    return v != j.end() && v->is_string() ? v->get<std::string>() : std::string(fallback);
+  };
+  r.method = text("method", "POST");
+  r.path = text("path", "");
+  r.query = text("query", "");
   if (auto h = j.find("headers"); h != j.end() && h->is_array()) {
     for (const auto& pair : *h) {
       if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string()) {

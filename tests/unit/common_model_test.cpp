@@ -117,6 +117,26 @@ TEST(CallJson, RoundTrips) {
   EXPECT_EQ(to_json(*back), j);
 }
 
+// The request a call keeps is read leniently: a field of the wrong type
+// keeps its default instead of throwing (found by fuzz_model).
+TEST(RequestInfoJson, FieldsOfTheWrongTypeKeepTheirDefaults) {
+  RequestInfo r = request_info_from_json(
+      json{{"method", 7},
+           {"path", {{"X-A", "b"}}},
+           {"query", json::array()},
+           {"headers", json::array({json::array({"X-Ok", "yes"}), json::array({"X-No", 1})})}});
+  EXPECT_EQ(r.method, "POST");
+  EXPECT_EQ(r.path, "");
+  EXPECT_EQ(r.query, "");
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0].first, "X-Ok");
+  RequestInfo ok =
+      request_info_from_json(json{{"method", "PUT"}, {"path", "/a"}, {"query", "x=1"}});
+  EXPECT_EQ(ok.method, "PUT");
+  EXPECT_EQ(ok.path, "/a");
+  EXPECT_EQ(ok.query, "x=1");
+}
+
 TEST(CallState, NamesAndTerminality) {
   for (int i = 0; i <= static_cast<int>(CallState::skipped); ++i) {
     auto s = static_cast<CallState>(i);
