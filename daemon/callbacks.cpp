@@ -58,7 +58,7 @@ void CallbackSender::wake() {
     std::lock_guard<std::mutex> lock(m_mutex);
     m_woken = true;
   }
-  m_cv.notify_all();
+  m_dispatch_cv.notify_one();
 }
 
 void CallbackSender::stop() {
@@ -69,7 +69,8 @@ void CallbackSender::stop() {
       client->stop();  // the worker's Post returns at once, without an answer
     }
   }
-  m_cv.notify_all();
+  m_dispatch_cv.notify_all();
+  m_work_cv.notify_all();
   if (m_dispatcher.joinable()) {
     m_dispatcher.join();
   }
@@ -104,11 +105,11 @@ void CallbackSender::dispatch() {
       auto ready = [&] { return m_stop || (m_woken && m_busy < k_workers); };
       auto due = [&] { return m_stop || m_busy < k_workers; };
       if (!next) {
-        m_cv.wait(lock, ready);
+        m_dispatch_cv.wait(lock, ready);
       } else if (*next > now_ms()) {
-        m_cv.wait_for(lock, std::chrono::milliseconds(*next - now_ms()), ready);
+        m_dispatch_cv.wait_for(lock, std::chrono::milliseconds(*next - now_ms()), ready);
       }
-      m_cv.wait(lock, due);  // a free worker, whatever woke us
+      m_dispatch_cv.wait(lock, due);  // a free worker, whatever woke us
       if (m_stop) {
         return;
       }
@@ -126,7 +127,9 @@ void CallbackSender::dispatch() {
         m_queue.push_back(std::move(d));
       }
     }
-    m_cv.notify_all();
+    for (std::size_t i = 0; i < taken.size(); ++i) {
+      m_work_cv.notify_one();
+    }
   }
 }
 
@@ -159,7 +162,7 @@ void CallbackSender::work() {
     Delivery d;
     {
       std::unique_lock<std::mutex> lock(m_mutex);
-      m_cv.wait(lock, [&] { return m_stop || !m_queue.empty(); });
+      m_work_cv.wait(lock, [&] { return m_stop || !m_queue.empty(); });
       if (m_queue.empty()) {
         return;  // stopping; leased deliveries left queued are taken again after the lease
       }
@@ -172,7 +175,7 @@ void CallbackSender::work() {
       --m_busy;
       m_woken = true;  // more may be due than there were free workers
     }
-    m_cv.notify_all();
+    m_dispatch_cv.notify_one();
   }
 }
 

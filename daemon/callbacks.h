@@ -57,7 +57,10 @@ class CallbackSender {
   Store& m_store;
   Metrics& m_metrics;
   std::mutex m_mutex;
-  std::condition_variable m_cv;
+  // The dispatcher and the workers wait apart, so that a call becoming
+  // terminal wakes the dispatcher alone, and a delivery one worker.
+  std::condition_variable m_dispatch_cv;
+  std::condition_variable m_work_cv;
   bool m_woken = true;
   bool m_stop = false;
   int m_busy = 0;                          // deliveries handed to workers

@@ -83,7 +83,7 @@ void ClusterAgent::on_notification(const ClusterStore::Notification& n) {
     (void)m_functions.load();
   }
   if (!n.terminal_ids.empty()) {
-    m_on_terminal(n.terminal_ids);
+    m_on_terminal(n.terminal_ids, CallbackDue::maybe);  // ended on another host
   }
   if (n.check_all_waiters) {
     wake_watched();
@@ -108,7 +108,7 @@ void ClusterAgent::pass() {
     log_line("rescued " + std::to_string(rescued->retried.size() + rescued->failed.size()) +
              " call(s) of silent hosts, or claimed here and never started (" +
              std::to_string(rescued->failed.size()) + " failed: no retries left)");
-    m_on_terminal(rescued->failed);
+    m_on_terminal(rescued->failed, CallbackDue::maybe);
   }
   (void)m_functions.load();
   m_scheduler.wake();  // the polling fallback: work a lost notification announced

@@ -15,6 +15,7 @@
 
 #include "daemon/config.h"
 #include "daemon/store/pg_store.h"
+#include "daemon/terminal.h"
 
 namespace fnq {
 
@@ -33,7 +34,6 @@ Result<OpenedStore> open_store(const DaemonConfig& config);
 
 class ClusterAgent {
  public:
-  using OnTerminal = std::function<void(const std::vector<std::string>&)>;
   ClusterAgent(ClusterStore& store, Scheduler& scheduler, CallWatch& watch,
                FunctionRegistry& functions, OnTerminal on_terminal, Millis lease);
   ~ClusterAgent();

@@ -99,13 +99,8 @@ int serve(const DaemonConfig& config, const sigset_t& signals) {
   callbacks.start();
   std::unique_ptr<ClusterAgent> cluster;
   if (opened->cluster) {
-    cluster = std::make_unique<ClusterAgent>(
-        *opened->cluster, scheduler, watch, functions,
-        [&](const std::vector<std::string>& ids) {
-          watch.notify(ids);
-          callbacks.wake();
-        },
-        config.lease);
+    cluster = std::make_unique<ClusterAgent>(*opened->cluster, scheduler, watch, functions,
+                                             calls_terminal, config.lease);
     cluster->start();
   }
   std::atomic<bool> serving_ended{false};

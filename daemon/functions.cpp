@@ -4,7 +4,7 @@ namespace fnq {
 
 Status FunctionRegistry::load() {
   FNQ_TRY_ASSIGN(auto all, m_store.list_functions());
-  std::lock_guard<std::mutex> lock(m_mutex);
+  std::unique_lock<std::shared_mutex> lock(m_mutex);
   m_functions.clear();
   for (auto& f : all) {
     m_functions[f.name] = f;
@@ -13,10 +13,16 @@ Status FunctionRegistry::load() {
 }
 
 std::optional<Function> FunctionRegistry::find(const std::string& name) const {
-  std::lock_guard<std::mutex> lock(m_mutex);
-  auto it = m_functions.find(name);
-  if (it != m_functions.end()) {
-    return it->second;
+  {
+    std::shared_lock<std::shared_mutex> lock(m_mutex);
+    auto it = m_functions.find(name);
+    if (it != m_functions.end()) {
+      return it->second;
+    }
+  }
+  std::unique_lock<std::shared_mutex> lock(m_mutex);
+  if (auto it = m_functions.find(name); it != m_functions.end()) {
+    return it->second;  // cached by another thread meanwhile
   }
   auto stored = m_store.get_function(name);
   if (!stored) {
@@ -27,7 +33,7 @@ std::optional<Function> FunctionRegistry::find(const std::string& name) const {
 }
 
 std::optional<Function> FunctionRegistry::find_cached(const std::string& name) const {
-  std::unique_lock<std::mutex> lock(m_mutex, std::try_to_lock);
+  std::shared_lock<std::shared_mutex> lock(m_mutex, std::try_to_lock);
   if (!lock.owns_lock()) {
     return std::nullopt;
   }
@@ -39,7 +45,7 @@ std::optional<Function> FunctionRegistry::find_cached(const std::string& name) c
 }
 
 std::vector<Function> FunctionRegistry::all() const {
-  std::lock_guard<std::mutex> lock(m_mutex);
+  std::shared_lock<std::shared_mutex> lock(m_mutex);
   std::vector<Function> out;
   for (const auto& [name, f] : m_functions) {
     out.push_back(f);
@@ -49,7 +55,7 @@ std::vector<Function> FunctionRegistry::all() const {
 
 Result<bool> FunctionRegistry::put(const Function& f) {
   // The lock spans the store write so the cache never disagrees with it.
-  std::lock_guard<std::mutex> lock(m_mutex);
+  std::unique_lock<std::shared_mutex> lock(m_mutex);
   auto created = m_store.put_function(f);
   if (created) {
     m_functions[f.name] = f;
@@ -59,7 +65,7 @@ Result<bool> FunctionRegistry::put(const Function& f) {
 
 Result<Store::DeleteResult> FunctionRegistry::remove(const std::string& name, bool force,
                                                      std::int64_t now) {
-  std::lock_guard<std::mutex> lock(m_mutex);
+  std::unique_lock<std::shared_mutex> lock(m_mutex);
   auto result = m_store.delete_function(name, force, now);
   if (result) {
     m_functions.erase(name);

@@ -3,6 +3,7 @@
 // start of an attempt); the store stays the source of truth.
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 
@@ -20,7 +21,8 @@ class FunctionRegistry {
   std::optional<Function> find(const std::string& name) const;
   // Without waiting, for a thread that must not block (the HTTP loop): the
   // cached definition, or nothing when the name is not cached or another
-  // thread holds the cache (reading the store, or writing a definition).
+  // thread is changing the cache (reading a definition from the store, or
+  // writing one); readers do not stop it.
   // The caller then leaves its request to a thread that may wait.
   std::optional<Function> find_cached(const std::string& name) const;
   std::vector<Function> all() const;
@@ -29,7 +31,7 @@ class FunctionRegistry {
 
  private:
   Store& m_store;
-  mutable std::mutex m_mutex;
+  mutable std::shared_mutex m_mutex;  // shared: reading the cache
   mutable std::map<std::string, Function> m_functions;
 };
 

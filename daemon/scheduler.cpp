@@ -98,7 +98,7 @@ Status Scheduler::start() {
     log_line("call " + id + " failed: daemon stopped while running; no retries left");
   }
   if (!report.failed.empty()) {
-    m_on_terminal(report.failed);
+    m_on_terminal(report.failed, CallbackDue::maybe);
   }
   std::vector<std::string> interrupted = report.retried;
   interrupted.insert(interrupted.end(), report.failed.begin(), report.failed.end());
@@ -163,7 +163,7 @@ Result<CancelAnswer> Scheduler::cancel(const std::string& id) {
     }
     case CancelResult::cancelled:
       log_line("call " + id + " cancelled");
-      m_on_terminal(terminal);
+      m_on_terminal(terminal, CallbackDue::maybe);
       wake();  // a freed dependency chain may change what is runnable
       return CancelAnswer::cancelled;
     case CancelResult::already_terminal: return CancelAnswer::already_terminal;
@@ -384,6 +384,7 @@ void Scheduler::start_attempt(const ClaimedCall& claimed, const Function& f) {
   info.max_retries = call.max_retries;
   info.retry_backoff = f.retry_backoff.value_or(m_config.retry_backoff);
   info.started_at = call.started_at.value_or(m_clock.now_ms());
+  info.has_callback = call.callback.has_value();
   m_running[call.id] = info;
   ++m_running_by_function[call.function];
   publish_counts();

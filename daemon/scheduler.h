@@ -94,6 +94,7 @@ class Scheduler {
     int max_retries = 0;
     Millis retry_backoff{0};
     std::int64_t started_at = 0;
+    bool has_callback = false;  // a callback_url: its end may make a callback due
   };
 
   void run();
@@ -111,7 +112,9 @@ class Scheduler {
   // for later if the store refuses them or is being backed off from.
   void record(std::vector<FinishedAttempt> outcomes, std::int64_t now, bool claim_next);
   // Tells about the calls that became terminal in a recorded batch.
+  // has_callback[i]: whether outcomes[i]'s call has a callback_url.
   void report_terminal(const std::vector<AttemptOutcome>& outcomes,
+                       const std::vector<bool>& has_callback,
                        const std::vector<FinishResult>& finished);
   void publish_counts();  // m_running_count and m_unrecorded_ids, for other threads
   void log_lost_outcomes();

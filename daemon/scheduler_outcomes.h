@@ -33,6 +33,7 @@ double random_jitter();
 struct FinishedAttempt {
   AttemptOutcome outcome;
   std::string function;
+  bool has_callback = false;  // the call has a callback_url
 };
 
 // Outcomes the store refused to record (disk full, I/O error, busy), kept

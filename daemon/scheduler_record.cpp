@@ -38,7 +38,7 @@ std::optional<FinishedAttempt> Scheduler::end_attempt(ExecResult&& r, std::int64
     return std::nullopt;
   }
   std::int64_t took = r.finished_at - r.started_at;
-  FinishedAttempt f{outcome_of(std::move(r)), info.function};
+  FinishedAttempt f{outcome_of(std::move(r)), info.function, info.has_callback};
   AttemptOutcome& o = f.outcome;
   std::string what = std::string(to_string(o.state)) + (o.error ? ": " + *o.error : "");
   if (should_retry(o.state, info.attempt, info.max_retries)) {
@@ -64,9 +64,12 @@ void Scheduler::record(std::vector<FinishedAttempt> fresh, std::int64_t now, boo
     return;
   }
   std::vector<AttemptOutcome> outcomes;
+  std::vector<bool> has_callback;
   outcomes.reserve(batch.size());
+  has_callback.reserve(batch.size());
   for (auto& f : batch) {
     outcomes.push_back(std::move(f.outcome));
+    has_callback.push_back(f.has_callback);
   }
   // Their slots are free once they are recorded, so the claim may use them.
   for (const auto& f : batch) {
@@ -91,13 +94,18 @@ void Scheduler::record(std::vector<FinishedAttempt> fresh, std::int64_t now, boo
     log_line(*line);
   }
   publish_counts();
-  report_terminal(outcomes, result->finished);
+  report_terminal(outcomes, has_callback, result->finished);
   start_claimed(result->claimed, now);
 }
 
 void Scheduler::report_terminal(const std::vector<AttemptOutcome>& outcomes,
+                                const std::vector<bool>& has_callback,
                                 const std::vector<FinishResult>& finished) {
   std::vector<std::string> terminal;
+  // The callback sender is woken only when one of these calls may have a
+  // callback: a call with a callback_url, or a skipped dependent (whose
+  // callback this thread does not know).
+  CallbackDue due = CallbackDue::none;
   for (std::size_t i = 0; i < finished.size() && i < outcomes.size(); ++i) {
     const auto& ids = finished[i].terminal_ids;
     terminal.insert(terminal.end(), ids.begin(), ids.end());
@@ -105,11 +113,14 @@ void Scheduler::report_terminal(const std::vector<AttemptOutcome>& outcomes,
       if (id != outcomes[i].id) {  // a dependent that can no longer run
         log_line("call " + id + " skipped, since call " + outcomes[i].id + " " +
                  to_string(outcomes[i].state));
+        due = CallbackDue::maybe;
+      } else if (i >= has_callback.size() || has_callback[i]) {
+        due = CallbackDue::maybe;
       }
     }
   }
   if (!terminal.empty()) {
-    m_on_terminal(terminal);
+    m_on_terminal(terminal, due);
   }
 }
 

@@ -6,12 +6,15 @@
 namespace fnq {
 
 OnTerminal terminal_notifier(CallWatch& watch, std::function<void()> wake_callbacks) {
-  return [&watch, wake = std::move(wake_callbacks)](const std::vector<std::string>& ids) {
+  return [&watch, wake = std::move(wake_callbacks)](const std::vector<std::string>& ids,
+                                                    CallbackDue due) {
     if (ids.empty()) {
       return;
     }
     watch.notify(ids);
-    wake();
+    if (due == CallbackDue::maybe) {
+      wake();
+    }
   };
 }
 

@@ -16,7 +16,12 @@ namespace fnq {
 class CallWatch;
 class CallbackSender;
 
-using OnTerminal = std::function<void(const std::vector<std::string>&)>;
+// Whether a callback may be due among the calls. Only a path that knows none
+// of them has a callback_url says `none` (the scheduler, for the outcomes it
+// records); the callback sender is then left asleep.
+enum class CallbackDue { maybe, none };
+
+using OnTerminal = std::function<void(const std::vector<std::string>&, CallbackDue)>;
 
 // wake_callbacks: tells the callback sender a callback may be due now.
 OnTerminal terminal_notifier(CallWatch& watch, std::function<void()> wake_callbacks);

@@ -53,7 +53,7 @@ Status delete_function(ApiContext& ctx, const httplib::Request& req, httplib::Re
   bool force = req.get_param_value("force") == "true" || req.get_param_value("force") == "1";
   FNQ_TRY_ASSIGN(auto result, ctx.functions.remove(name, force, now_ms()));
   ctx.scheduler.kill_running(result.running_ids);
-  ctx.calls_terminal(result.terminal_ids);
+  ctx.calls_terminal(result.terminal_ids, CallbackDue::maybe);
   json cancelled = json::array();
   for (const auto& id : result.terminal_ids) {
     log_line("call " + id + " " + name + " cancelled: its function was deleted");

@@ -223,7 +223,7 @@ void NewCallReport::add(const Call& c) {
 }
 
 void NewCallReport::send(ApiContext& ctx) {
-  ctx.calls_terminal(m_terminal);
+  ctx.calls_terminal(m_terminal, CallbackDue::maybe);
   if (m_earliest_due) {
     ctx.scheduler.wake_for_due(*m_earliest_due);
   }

@@ -3,10 +3,12 @@
 // not block), never reads the store and never waits for the cache.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "daemon/functions.h"
 #include "support/temp_dir.h"
@@ -70,6 +72,29 @@ TEST_F(FunctionRegistryTest, FindCachedDoesNotWaitForAWriteInProgress) {
   EXPECT_TRUE(writing.get());
   EXPECT_TRUE(m_functions->find_cached("fn"));
   EXPECT_TRUE(m_functions->find_cached("other"));
+}
+
+TEST_F(FunctionRegistryTest, FindCachedIsAnsweredWhileOtherThreadsReadTheCache) {
+  ASSERT_TRUE(m_functions->put(function_named("fn")).ok());
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 4; ++i) {
+    readers.emplace_back([&] {
+      while (!stop) {
+        (void)m_functions->find("fn");  // the scheduler starting calls
+        (void)m_functions->all();       // GET /system/functions
+      }
+    });
+  }
+  int declined = 0;
+  for (int i = 0; i < 100'000; ++i) {
+    declined += m_functions->find_cached("fn") ? 0 : 1;
+  }
+  stop = true;
+  for (auto& t : readers) {
+    t.join();
+  }
+  EXPECT_EQ(declined, 0) << "find_cached declined while only readers held the cache";
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -72,9 +73,12 @@ class SchedulerSeamsTest : public ::testing::Test {
       seams.retry_jitter = [] { return 0.0; };
       m_scheduler = std::make_unique<Scheduler>(
           m_config, *m_store, *m_functions, m_metrics,
-          [this](const std::vector<std::string>& ids) {
+          [this](const std::vector<std::string>& ids, CallbackDue due) {
             std::lock_guard<std::mutex> lock(m_mutex);
             m_terminal.insert(ids.begin(), ids.end());
+            for (const auto& id : ids) {
+              m_callback_due[id] = due;
+            }
           },
           std::move(seams));
     }
@@ -94,8 +98,12 @@ class SchedulerSeamsTest : public ::testing::Test {
   }
 
   std::string submit(const std::string& function = "fn", int max_retries = 0,
-                     std::vector<std::string> needs = {}) {
+                     std::vector<std::string> needs = {},
+                     std::optional<std::string> callback_url = std::nullopt) {
     NewCall nc;
+    if (callback_url) {
+      nc.call.callback = CallbackInfo{*callback_url, "pending", 0, std::nullopt};
+    }
     nc.call.id = new_call_id();
     nc.call.function = function;
     nc.call.created_at = m_clock.now_ms();
@@ -125,6 +133,13 @@ class SchedulerSeamsTest : public ::testing::Test {
     return m_terminal.count(id) > 0;
   }
 
+  // How the call's end was reported to the callback sender, if it was.
+  std::optional<CallbackDue> callback_due(const std::string& id) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    auto it = m_callback_due.find(id);
+    return it == m_callback_due.end() ? std::nullopt : std::optional<CallbackDue>(it->second);
+  }
+
   std::vector<std::string> running_ids() {
     std::vector<std::string> ids;
     for (const auto& r : m_runner.running()) {
@@ -145,6 +160,7 @@ class SchedulerSeamsTest : public ::testing::Test {
   std::unique_ptr<Scheduler> m_scheduler;
   std::mutex m_mutex;
   std::set<std::string> m_terminal;
+  std::map<std::string, CallbackDue> m_callback_due;
 };
 
 TEST_F(SchedulerSeamsTest, AnOutcomeTheStoreRefusesIsRetriedWithBackoffUntilRecorded) {
@@ -187,6 +203,31 @@ TEST_F(SchedulerSeamsTest, AnOutcomeTheStoreRefusesIsRetriedWithBackoffUntilReco
   EXPECT_EQ(occurrences(logged, "cannot record"), 1u) << logged;
   EXPECT_EQ(occurrences(logged, "recorded 1 outcome(s) after 3100ms and 5 failed attempt(s)"), 1u)
       << logged;
+}
+
+// The callback sender is woken for the outcomes that may make a callback due:
+// a call with a callback_url, or a dependent skipped because of one (its
+// callback is not known here); not for a call without one.
+TEST_F(SchedulerSeamsTest, OnlyAnEndThatMayMakeACallbackDueWakesTheCallbackSender) {
+  start();
+  std::string plain = submit();
+  std::string with_callback = submit("fn", 0, {}, "http://127.0.0.1:9/done");
+  ASSERT_EQ(running_ids().size(), 2u);
+  ASSERT_TRUE(m_runner.finish(plain, CallState::succeeded, 0, ""));
+  settle();
+  ASSERT_TRUE(m_runner.finish(with_callback, CallState::succeeded, 0, ""));
+  settle();
+  EXPECT_EQ(callback_due(plain), CallbackDue::none);
+  EXPECT_EQ(callback_due(with_callback), CallbackDue::maybe);
+
+  std::string failing = submit();
+  std::string dependent = submit("fn", 0, {failing});
+  ASSERT_EQ(running_ids(), std::vector<std::string>{failing});
+  ASSERT_TRUE(m_runner.finish(failing, CallState::failed, 1, ""));
+  settle();
+  EXPECT_EQ(state_of(dependent), CallState::skipped);
+  EXPECT_EQ(callback_due(failing), CallbackDue::maybe);  // reported with its skipped dependent
+  EXPECT_EQ(callback_due(dependent), CallbackDue::maybe);
 }
 
 TEST_F(SchedulerSeamsTest, TheStoreRetryBackoffDoublesUpToFiveSeconds) {

@@ -37,12 +37,13 @@ class SchedulerTest : public ::testing::Test {
     f.command = {"true"};
     ASSERT_TRUE(m_functions->put(f).ok());
     m_config.max_inflight = 2;
-    m_scheduler = std::make_unique<Scheduler>(m_config, *m_store, *m_functions, m_metrics,
-                                              [this](const std::vector<std::string>& ids) {
-                                                std::lock_guard<std::mutex> lock(m_mutex);
-                                                m_terminal.insert(ids.begin(), ids.end());
-                                                m_cv.notify_all();
-                                              });
+    m_scheduler =
+        std::make_unique<Scheduler>(m_config, *m_store, *m_functions, m_metrics,
+                                    [this](const std::vector<std::string>& ids, CallbackDue) {
+                                      std::lock_guard<std::mutex> lock(m_mutex);
+                                      m_terminal.insert(ids.begin(), ids.end());
+                                      m_cv.notify_all();
+                                    });
   }
 
   void TearDown() override {

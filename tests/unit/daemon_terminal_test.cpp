@@ -17,17 +17,27 @@ TEST(TerminalNotifier, WakesTheWaitersOfThoseCallsAndTheCallbackSender) {
   OnTerminal notify = terminal_notifier(watch, [&] { ++callback_wakes; });
   CallWatch::Subscription mine(watch, {"a"});
   CallWatch::Subscription other(watch, {"b"});
-  notify({"a", "c"});
+  notify({"a", "c"}, CallbackDue::maybe);
   EXPECT_EQ(mine.reports(), 1u);
   EXPECT_EQ(other.reports(), 0u);
   EXPECT_EQ(callback_wakes, 1);
+}
+
+TEST(TerminalNotifier, CallsKnownToHaveNoCallbackWakeTheirWaitersOnly) {
+  CallWatch watch;
+  int callback_wakes = 0;
+  OnTerminal notify = terminal_notifier(watch, [&] { ++callback_wakes; });
+  CallWatch::Subscription mine(watch, {"a"});
+  notify({"a"}, CallbackDue::none);
+  EXPECT_EQ(mine.reports(), 1u);
+  EXPECT_EQ(callback_wakes, 0);
 }
 
 TEST(TerminalNotifier, NoCallsWakeNobody) {
   CallWatch watch;
   int callback_wakes = 0;
   OnTerminal notify = terminal_notifier(watch, [&] { ++callback_wakes; });
-  notify({});
+  notify({}, CallbackDue::maybe);
   EXPECT_EQ(callback_wakes, 0);
 }
 
