@@ -3,8 +3,20 @@
 namespace fnq {
 
 Status FunctionRegistry::load() {
+  std::uint64_t changes;
+  {
+    std::shared_lock<std::shared_mutex> lock(m_mutex);
+    changes = m_changes;
+  }
+  // Read without the lock, so that the cache answers while the store is slow
+  // or away. A put or remove meanwhile makes the list older than the cache,
+  // which is then kept (a removed definition would come back); the next load
+  // catches up.
   FNQ_TRY_ASSIGN(auto all, m_store.list_functions());
   std::unique_lock<std::shared_mutex> lock(m_mutex);
+  if (m_changes != changes) {
+    return {};
+  }
   m_functions.clear();
   for (auto& f : all) {
     m_functions[f.name] = f;
@@ -57,6 +69,7 @@ Result<bool> FunctionRegistry::put(const Function& f) {
   // The lock spans the store write so the cache never disagrees with it.
   std::unique_lock<std::shared_mutex> lock(m_mutex);
   auto created = m_store.put_function(f);
+  ++m_changes;  // even on error: the write may have reached the store
   if (created) {
     m_functions[f.name] = f;
   }
@@ -67,6 +80,7 @@ Result<Store::DeleteResult> FunctionRegistry::remove(const std::string& name, bo
                                                      std::int64_t now) {
   std::unique_lock<std::shared_mutex> lock(m_mutex);
   auto result = m_store.delete_function(name, force, now);
+  ++m_changes;
   if (result) {
     m_functions.erase(name);
   }

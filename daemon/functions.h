@@ -1,10 +1,11 @@
 #pragma once
 // The registered functions, cached in memory (they are few and read on every
 // start of an attempt); the store stays the source of truth.
+#include <cstdint>
 #include <map>
 #include <mutex>
-#include <shared_mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 
 #include "common/model.h"
@@ -31,6 +32,7 @@ class FunctionRegistry {
 
  private:
   Store& m_store;
+  std::uint64_t m_changes = 0;        // puts and removes made; see load()
   mutable std::shared_mutex m_mutex;  // shared: reading the cache
   mutable std::map<std::string, Function> m_functions;
 };

@@ -301,7 +301,7 @@ bool Scheduler::start_claimed(const std::vector<ClaimedCall>& claimed, std::int6
       continue;
     }
     if (!f) {
-      FinishedAttempt o{AttemptOutcome{}, c.call.function};
+      FinishedAttempt o{AttemptOutcome{}, c.call.function, c.call.callback.has_value()};
       o.outcome.id = c.call.id;
       o.outcome.attempt = c.call.attempt;
       o.outcome.state = CallState::failed;

@@ -33,7 +33,9 @@ double random_jitter();
 struct FinishedAttempt {
   AttemptOutcome outcome;
   std::string function;
-  bool has_callback = false;  // the call has a callback_url
+  // The call has a callback_url. True unless known otherwise: waking the
+  // callback sender for nothing costs less than a callback left undelivered.
+  bool has_callback = true;
 };
 
 // Outcomes the store refused to record (disk full, I/O error, busy), kept

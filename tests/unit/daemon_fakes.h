@@ -304,10 +304,17 @@ class FaultyStore final : public Store {
     std::lock_guard<std::mutex> lock(m_mutex);
     m_held.insert(method);
   }
+  // Calls of method run on the real store, then wait until release(): what
+  // they read is then older than what happens meanwhile.
+  void hold_after(const std::string& method) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_held_after.insert(method);
+  }
   void release() {
     {
       std::lock_guard<std::mutex> lock(m_mutex);
       m_held.clear();
+      m_held_after.clear();
     }
     m_released.notify_all();
   }
@@ -320,7 +327,9 @@ class FaultyStore final : public Store {
 
   Result<std::vector<Function>> list_functions() override {
     FNQ_FAULT("list_functions");
-    return m_real->list_functions();
+    auto all = m_real->list_functions();
+    wait_after("list_functions");
+    return all;
   }
   Result<Function> get_function(const std::string& name) override {
     FNQ_FAULT("get_function");
@@ -467,11 +476,17 @@ class FaultyStore final : public Store {
     return it == m_faults.end() ? std::nullopt : std::optional<Error>(it->second);
   }
 
+  void wait_after(const std::string& method) {
+    std::unique_lock<std::mutex> lock(m_mutex);
+    m_released.wait(lock, [&] { return m_held_after.count(method) == 0; });
+  }
+
   std::unique_ptr<Store> m_real;
   std::mutex m_mutex;
   std::map<std::string, Error> m_faults;
   std::map<std::string, int> m_calls;
   std::set<std::string> m_held;
+  std::set<std::string> m_held_after;
   std::condition_variable m_released;
 };
 

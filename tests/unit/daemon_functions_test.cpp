@@ -74,6 +74,30 @@ TEST_F(FunctionRegistryTest, FindCachedDoesNotWaitForAWriteInProgress) {
   EXPECT_TRUE(m_functions->find_cached("other"));
 }
 
+// load() reads the store without holding the cache, so a remove is not held
+// up by it; a list read before that remove must not put the definition back.
+TEST_F(FunctionRegistryTest, ALoadReadBeforeARemoveDoesNotBringTheFunctionBack) {
+  ASSERT_TRUE(m_functions->put(function_named("fn")).ok());
+  m_store->hold_after("list_functions");
+  auto loading = std::async(std::launch::async, [&] { return m_functions->load().ok(); });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (m_store->calls("list_functions") < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(m_store->calls("list_functions"), 2);         // SetUp's load, then this one
+  EXPECT_TRUE(m_functions->remove("fn", false, 0).ok());  // not waiting for the load
+  EXPECT_TRUE(m_functions->find_cached("fn") == std::nullopt);
+  m_store->release();
+  EXPECT_TRUE(loading.get());
+  EXPECT_FALSE(m_functions->find_cached("fn")) << "the load put a removed function back";
+  EXPECT_FALSE(m_functions->find("fn"));
+  // A load with nothing changed meanwhile applies what it read.
+  ASSERT_TRUE(m_store->real().put_function(function_named("theirs")).ok());
+  EXPECT_TRUE(m_functions->load().ok());
+  EXPECT_TRUE(m_functions->find_cached("theirs"));
+  EXPECT_FALSE(m_functions->find_cached("fn"));
+}
+
 TEST_F(FunctionRegistryTest, FindCachedIsAnsweredWhileOtherThreadsReadTheCache) {
   ASSERT_TRUE(m_functions->put(function_named("fn")).ok());
   std::atomic<bool> stop{false};

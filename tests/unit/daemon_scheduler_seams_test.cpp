@@ -230,6 +230,22 @@ TEST_F(SchedulerSeamsTest, OnlyAnEndThatMayMakeACallbackDueWakesTheCallbackSende
   EXPECT_EQ(callback_due(dependent), CallbackDue::maybe);
 }
 
+// A claimed call whose function cannot be found (deleted meanwhile, or
+// registered elsewhere and not readable now) fails at once; its callback is
+// due, so the sender is woken.
+TEST_F(SchedulerSeamsTest, ACallFailedForAMissingFunctionWakesTheCallbackSender) {
+  start();
+  Function g;
+  g.name = "g";
+  g.command = {"true"};
+  ASSERT_TRUE(m_store->real().put_function(g).ok());  // not in the registry's cache
+  m_store->fail("get_function", make_error(ErrorKind::io, "disk I/O error"));
+  std::string id = submit("g", 0, {}, "http://127.0.0.1:9/done");
+  m_store->heal();
+  EXPECT_EQ(state_of(id), CallState::failed);
+  EXPECT_EQ(callback_due(id), CallbackDue::maybe);
+}
+
 TEST_F(SchedulerSeamsTest, TheStoreRetryBackoffDoublesUpToFiveSeconds) {
   UnrecordedOutcomes kept;
   std::int64_t now = 1000;
