@@ -27,7 +27,8 @@ constexpr const char* k_file_help =
 
 void add_file_options(CLI::App* cmd, PipelineOptions& o) {
   cmd->add_option("file", o.file, k_file_help)->required()->type_name("FILE");
-  cmd->add_option("--set", o.sets, "Variable NAME=VALUE for ${NAME} in data (repeatable)")
+  cmd->add_option("--set", o.sets,
+                  "Variable NAME=VALUE for ${NAME} in the name, key and data (repeatable)")
       ->type_name("NAME=VALUE");
   cmd->add_option("--key", o.key, "Idempotency key of the pipeline (overrides the file's)")
       ->type_name("K");
@@ -248,8 +249,9 @@ CLI::App* add_pipeline_submit_command(CLI::App& group, PipelineOptions& o) {
   add_file_options(cmd, o);
   cmd->footer(
       "Prints the pipeline's ID. With --json, prints {\"id\": ..., \"stages\": {name: call id}}.\n"
-      "${NAME} in a stage's data is replaced by --set NAME=VALUE, else by the environment\n"
-      "variable NAME (nothing is evaluated by a shell; $${ is a literal ${).\n"
+      "${NAME} in the pipeline's name and key and in a stage's data is replaced by --set\n"
+      "NAME=VALUE, else by the environment variable NAME (nothing is evaluated by a shell;\n"
+      "$${ is a literal ${).\n"
       "An invalid definition is refused whole (exit 65), naming the stage.\n\n"
       "Example:\n"
       "  id=$(fnq pipeline submit etl.yaml --set day=2026-11-30)");
@@ -301,7 +303,7 @@ CLI::App* add_pipeline_cancel_command(CLI::App& group, PipelineIdOptions& o) {
 
 CLI::App* add_pipeline_ls_command(CLI::App& group, PipelineListOptions& o) {
   auto* cmd = group.add_subcommand("ls", "List pipelines, newest first");
-  cmd->add_option("--limit", o.limit, "At most N (default 50, at most 1000)")->type_name("N");
+  cmd->add_option("--limit", o.limit, "At most N, 1 to 1000 (default 50)")->type_name("N");
   cmd->add_option("--before", o.before, "Only pipelines older than this ID (paging)")
       ->type_name("ID");
   cmd->footer(
@@ -405,8 +407,8 @@ Outcome run_pipeline_cancel(Context& ctx, const PipelineIdOptions& o) {
 Outcome run_pipeline_ls(Context& ctx, const PipelineListOptions& o) {
   std::string query;
   if (o.limit) {
-    if (*o.limit < 1) {
-      return usage_failure("--limit", "expected a number of at least 1");
+    if (auto bad = check_int_option("--limit", o.limit, k_list_limit_range)) {
+      return *bad;
     }
     query += "?limit=" + std::to_string(*o.limit);
   }

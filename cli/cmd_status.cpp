@@ -102,8 +102,7 @@ CLI::App* add_list_command(CLI::App& app, ListOptions& o) {
   cmd->add_option("--function", o.function, "Only calls of FN")->type_name("FN");
   cmd->add_option("--pipeline", o.pipeline, "Only the calls (stages) of pipeline ID")
       ->type_name("ID");
-  cmd->add_option("--limit", o.limit, "At most N calls (default: the daemon's page size)")
-      ->type_name("N");
+  cmd->add_option("--limit", o.limit, "At most N calls, 1 to 1000 (default 50)")->type_name("N");
   cmd->add_option("--before", o.before, "Only calls older than call ID (the next page)")
       ->type_name("ID");
   cmd->footer(
@@ -194,8 +193,8 @@ Checked<std::string> list_path(const ListOptions& o) {
     add("pipeline", *o.pipeline);
   }
   if (o.limit) {
-    if (*o.limit < 1) {
-      return usage_failure("--limit", "expected a number of at least 1");
+    if (auto bad = check_int_option("--limit", o.limit, k_list_limit_range)) {
+      return *bad;
     }
     add("limit", std::to_string(*o.limit));
   }

@@ -111,8 +111,17 @@ std::optional<Failure> read_stage_file(json& stage, const std::string& dir, std:
   return std::nullopt;
 }
 
+// Variables in the pipeline's name and key (a key per day: `key: etl-${day}`)
+// and in each stage's data; a stage's file is read in.
 std::optional<Failure> prepare_stages(json& body, const std::string& dir, std::istream& in,
                                       const VariableLookup& lookup) {
+  for (const char* field : {"name", "key"}) {
+    if (auto value = body.find(field); value != body.end() && value->is_string()) {
+      if (auto bad = substitute_in(*value, lookup, std::string("pipeline ") + field)) {
+        return bad;
+      }
+    }
+  }
   auto stages = body.find("stages");
   if (stages == body.end() || !stages->is_array()) {
     return std::nullopt;  // the check below names it

@@ -28,6 +28,8 @@ inline constexpr std::int64_t k_max_time_ms = 253'402'300'799'999;
 inline constexpr IntRange k_priority_range{-1'000'000'000, 1'000'000'000};
 inline constexpr IntRange k_max_retries_range{0, 1000};
 inline constexpr IntRange k_concurrency_range{0, 1'000'000};
+// A page of a list (calls, pipelines): ?limit= and fnq's --limit.
+inline constexpr IntRange k_list_limit_range{1, 1000};
 // fnqd's own settings.
 inline constexpr IntRange k_max_inflight_range{1, 10'000};
 inline constexpr IntRange k_http_threads_range{8, 10'000};

@@ -181,7 +181,7 @@ Result<ParsedArgs> parse_daemon_args(int argc, const char* const* argv) {
   app.set_version_flag("--version", std::string("fnqd ") + k_version);
   app.footer(
       "Example:\n  fnqd --state-dir /var/lib/fnq --listen 127.0.0.1:7850 --max-inflight 4\n"
-      "Every flag can also be set as FNQ_<FLAG> (FNQ_MAX_INFLIGHT=4). See fnqd(8).");
+      "Every flag but --config can also be set as FNQ_<FLAG> (FNQ_MAX_INFLIGHT=4). See fnqd(8).");
   add(app, "--state-dir", raw.state_dir, "directory for fnq.db, token and fnqd.json (created 0700)")
       ->type_name("DIR");
   app.add_flag("--allow-open-state-dir", c.allow_open_state_dir,

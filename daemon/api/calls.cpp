@@ -1,6 +1,7 @@
 // /v1/calls, /v1/await, /v1/prune: fnq's own API for calls.
 #include "common/encoding.h"
 #include "common/json_fields.h"
+#include "common/ranges.h"
 #include "common/timeutil.h"
 #include "daemon/api/call_search.h"
 #include "daemon/api/context.h"
@@ -13,7 +14,6 @@ namespace fnq {
 namespace {
 
 constexpr int k_max_batch = 1'000'000;
-constexpr int k_max_list = 1000;
 constexpr Millis k_default_await{30'000};
 
 // A batch submitted at once past this size gives its memory back (below).
@@ -284,16 +284,7 @@ Status list_calls(ApiContext& ctx, const httplib::Request& req, httplib::Respons
   if (req.has_param("before")) {
     filter.before = req.get_param_value("before");
   }
-  if (req.has_param("limit")) {
-    try {
-      filter.limit = std::stoi(req.get_param_value("limit"));
-    } catch (const std::exception&) {
-      filter.limit = -1;
-    }
-    if (filter.limit < 1 || filter.limit > k_max_list) {
-      return make_error(ErrorKind::invalid_input, "limit: expected 1 to 1000");
-    }
-  }
+  FNQ_TRY_ASSIGN(filter.limit, limit_param(req, filter.limit));
   if (req.has_param("text") && !req.get_param_value("text").empty()) {
     FNQ_TRY_ASSIGN(auto page, search_calls(ctx, filter, req.get_param_value("text")));
     json found = json::array();
@@ -356,6 +347,27 @@ Result<Millis> wait_param(const httplib::Request& req, const char* name) {
     return make_error(ErrorKind::invalid_input, std::string(name) + ": " + d.error().message);
   }
   return *d;
+}
+
+Result<int> limit_param(const httplib::Request& req, int fallback) {
+  if (!req.has_param("limit")) {
+    return fallback;
+  }
+  const std::string text = req.get_param_value("limit");
+  std::int64_t value = 0;
+  bool digits = !text.empty() && text.size() <= 10;
+  for (char ch : text) {
+    digits = digits && ch >= '0' && ch <= '9';
+  }
+  if (digits) {
+    value = std::stoll(text);
+  }
+  if (!digits || !k_list_limit_range.contains(value)) {
+    return make_error(
+        ErrorKind::invalid_input,
+        "limit: expected an integer " + range_text(k_list_limit_range) + ", not '" + text + "'");
+  }
+  return static_cast<int>(value);
 }
 
 void register_call_routes(httplib::Server& s, ApiContext& ctx) {

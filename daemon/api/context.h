@@ -87,6 +87,9 @@ Result<std::vector<Call>> wait_for_calls(ApiContext& ctx, const std::vector<std:
 
 // The duration in query parameter `name` (?wait=30s); 0 when absent.
 Result<Millis> wait_param(const httplib::Request& req, const char* name);
+// A list's page size, ?limit=N (k_list_limit_range); fallback when absent.
+// Anything but a plain decimal integer in range is an error.
+Result<int> limit_param(const httplib::Request& req, int fallback);
 
 // How long a long poll that asks for `asked` may wait: --write-timeout
 // bounds it, unless that is 0 (no limit).

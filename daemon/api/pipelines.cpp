@@ -12,7 +12,6 @@ namespace fnq {
 namespace {
 
 constexpr int k_default_list = 50;
-constexpr int k_max_list = 1000;
 // A pipeline this large gives its memory back after the answer (see
 // k_trim_after_batch in calls.cpp).
 constexpr std::size_t k_trim_after_stages = 10'000;
@@ -191,17 +190,7 @@ Status post_cancel(ApiContext& ctx, const httplib::Request& req, httplib::Respon
 }
 
 Status list_pipelines(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  int limit = k_default_list;
-  if (req.has_param("limit")) {
-    try {
-      limit = std::stoi(req.get_param_value("limit"));
-    } catch (const std::exception&) {
-      limit = -1;
-    }
-    if (limit < 1 || limit > k_max_list) {
-      return make_error(ErrorKind::invalid_input, "limit: expected 1 to 1000");
-    }
-  }
+  FNQ_TRY_ASSIGN(int limit, limit_param(req, k_default_list));
   std::optional<std::string> before;
   if (req.has_param("before")) {
     before = req.get_param_value("before");

@@ -72,7 +72,15 @@ TEST_F(ApiStatusTest, WrongTypesAre400NamingTheField) {
   httplib::Headers needs = {{"X-Fnq-Needs", "not-an-id"}};
   expect_error(http()->Post("/function/echo", needs, "x", "text/plain"), 404,
                "X-Fnq-Needs: unknown call");
-  expect_error(http()->Get("/v1/calls?limit=0"), 400, "limit:");
+  // Only a plain integer from 1 to 1000: std::stoi took "1e9" as 1.
+  for (const char* limit : {"0", "1001", "-1", "1e9", "10abc", "", "%205", "99999999999"}) {
+    expect_error(http()->Get(std::string("/v1/calls?limit=") + limit), 400,
+                 "limit: expected an integer from 1 to 1000");
+    expect_error(http()->Get(std::string("/v1/pipelines?limit=") + limit), 400,
+                 "limit: expected an integer from 1 to 1000");
+  }
+  expect_json(http()->Get("/v1/calls?limit=1000"), 200);
+  expect_json(http()->Get("/v1/pipelines?limit=1"), 200);
   expect_error(http()->Get("/v1/calls?state=sleeping"), 400, "state:");
 }
 

@@ -88,7 +88,7 @@ TEST_F(CliExitCodes, UsageErrorsAre64) {
       {"status", "01a2"},
       {"status", "not-an-id-at-all"},
       {"list", "--state", "done"},
-      {"list", "--limit", "0"},
+      {"list", "--limit", "many"},
       {"fn", "add", "x"},
       {"fn", "add", "x", "--env", "NOEQUALS", "--", "cat"},
       {"fn", "apply"},
@@ -118,6 +118,9 @@ TEST_F(CliExitCodes, BadInputIs65) {
       {"fn", "apply", "-f", file("malformed.json")},
       {"fn", "apply", "-f", file("invalid.json")},
       {"fn", "apply", "-f", file("unknown_field.json")},
+      {"list", "--limit", "0"},  // out of range, as for every bounded value
+      {"list", "--limit", "1001"},
+      {"pipeline", "ls", "--limit", "0"},
   };
   for (const auto& args : bad_inputs) {
     expect_one_error(expect_exit(65, args), command_line(args));

@@ -67,6 +67,36 @@ TEST(PipelineFile, VariablesAreSubstitutedAndNothingElse) {
   EXPECT_FALSE(substitute_variables("${open", lookup, "here").ok());
 }
 
+TEST(PipelineFile, VariablesAreSubstitutedInTheNameTheKeyAndDataOnly) {
+  VariableLookup lookup = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "day") {
+      return "2026-11-30";
+    }
+    return std::nullopt;
+  };
+  std::istringstream in(R"(
+name: etl ${day}
+key: etl-${day}
+stages:
+  - id: a
+    function: fn
+    data: {url: "https://example.com/${day}.csv"}
+    callback_url: "http://127.0.0.1:9/${day}"
+)");
+  auto body = load_pipeline_file("-", in, lookup);
+  ASSERT_TRUE(body.ok()) << body.failure().why;
+  EXPECT_EQ((*body)["name"], "etl 2026-11-30");
+  EXPECT_EQ((*body)["key"], "etl-2026-11-30");
+  EXPECT_EQ((*body)["stages"][0]["data"]["url"], "https://example.com/2026-11-30.csv");
+  EXPECT_EQ((*body)["stages"][0]["callback_url"], "http://127.0.0.1:9/${day}");
+
+  std::istringstream unknown("key: k-${night}\nstages:\n  - {id: a, function: fn}\n");
+  auto refused = load_pipeline_file("-", unknown, lookup);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.failure().exit_code, k_exit_bad_input);
+  EXPECT_EQ(refused.failure().why, "unknown variable 'night'");
+}
+
 TEST(PipelineFile, SetOptionsAreNameValuePairs) {
   auto vars = parse_set_options({"a=1", "b=x=y", "c="});
   ASSERT_TRUE(vars.ok());
