@@ -76,10 +76,36 @@ constexpr std::size_t k_batch_limit = 64 * 1024;
 thread_local std::string t_batch;
 thread_local int t_batch_depth = 0;
 
+// A message may quote what a client sent (a path, a header, a value it
+// refused): control characters are written escaped, so that one event is
+// one line and no client can write a line of its own into the log.
+void append_escaped(std::string& out, const std::string& message) {
+  static const char* const k_hex = "0123456789abcdef";
+  out.reserve(out.size() + message.size() + 1);
+  for (char ch : message) {
+    auto byte = static_cast<unsigned char>(ch);
+    if (byte >= 0x20 && byte != 0x7f) {
+      out += ch;
+    } else if (ch == '\n') {
+      out += "\\n";
+    } else if (ch == '\r') {
+      out += "\\r";
+    } else if (ch == '\t') {
+      out += "\\t";
+    } else {
+      out += "\\x";
+      out += k_hex[byte >> 4];
+      out += k_hex[byte & 0xf];
+    }
+  }
+}
+
 }  // namespace
 
 void log_line(const std::string& message) {
-  std::string line = format_time(now_ms()) + " fnqd: " + message + "\n";
+  std::string line = format_time(now_ms()) + " fnqd: ";
+  append_escaped(line, message);
+  line += '\n';
   if (t_batch_depth > 0) {
     t_batch.append(line);
     if (t_batch.size() >= k_batch_limit) {

@@ -1,5 +1,6 @@
 #pragma once
 // One line per event on stderr: "2026-11-24T05:30:00.123Z fnqd: <message>".
+// Control characters in the message are written escaped (\n, \r, \t, \xHH).
 #include <string>
 
 namespace fnq {

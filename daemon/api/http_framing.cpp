@@ -78,6 +78,11 @@ Framed frame_body(Framed f, std::string_view buf, const FramingLimits& limits) {
       f.state = Framed::State::complete;
       f.size = f.head_size + size.value_or(body.size());
       f.close_after = !size;
+      if (malformed) {
+        // Not left to httplib's reader, which takes a chunk followed by
+        // anything but CRLF as if it were well formed.
+        f.head.refusal = HeadRefusal{400, "malformed chunked body"};
+      }
       return f;
     }
     f.expects_continue = body.empty() && expects_continue(f.head);
@@ -133,6 +138,22 @@ Framed frame_request(std::string_view buf, const FramingLimits& limits, std::siz
   Framed f;
   std::size_t from = *scanned >= 3 ? *scanned - 3 : 0;
   auto end = buf.find("\r\n\r\n", from);
+  if (end == std::string_view::npos) {
+    // Lines ended by a bare LF: the head ends at the first empty line, and
+    // parse_request_head refuses it (400) instead of waiting for a CRLF
+    // blank line that will not come.
+    if (auto lf = buf.find("\n\n", from);
+        lf != std::string_view::npos && lf + 2 <= limits.max_header_bytes) {
+      *scanned = lf;
+      f.head_size = lf + 2;
+      f.head = parse_request_head(buf.substr(0, f.head_size));
+      if (f.head.refusal) {
+        f.close_after = true;
+        return head_only(std::move(f), false);
+      }
+      f = Framed{};
+    }
+  }
   if (end == std::string_view::npos || end + 4 > limits.max_header_bytes) {
     *scanned = buf.size();
     if (buf.size() > limits.max_header_bytes) {

@@ -204,7 +204,14 @@ HttpServer::Served HttpServer::serve_request(const std::string& bytes, const Req
                                              const std::string& local_ip, int local_port,
                                              bool close_in, Parking parking) {
   Served served;
-  MemoryStream stream(bytes, served.answer, peer_ip, peer_port, local_ip, local_port);
+  std::optional<std::string> unranged;  // see without_range_header
+  if (head.headers.count("Range") > 0) {
+    if (auto end = bytes.find("\r\n\r\n"); end != std::string::npos) {
+      unranged = without_range_header(bytes, end + 4);
+    }
+  }
+  MemoryStream stream(unranged ? *unranged : bytes, served.answer, peer_ip, peer_port, local_ip,
+                      local_port);
   Exchange exchange;
   exchange.peer = peer_ip + ":" + std::to_string(peer_port);
   exchange.wake = std::move(parking.wake);

@@ -199,6 +199,9 @@ void install_headers(const RequestHead& head, httplib::Request& req) {
     if (value.empty()) {
       continue;
     }
+    if (strcasecmp(name.c_str(), "Range") == 0) {
+      continue;
+    }
     if (strcasecmp(name.c_str(), "Expect") == 0) {
       if (!head.refusal) {
         req.headers.emplace(name, "100-continue");
@@ -207,6 +210,29 @@ void install_headers(const RequestHead& head, httplib::Request& req) {
     }
     req.headers.emplace(name, value);
   }
+}
+
+std::optional<std::string> without_range_header(const std::string& request, std::size_t head_size) {
+  std::string_view head = std::string_view(request).substr(0, head_size);
+  std::string out;
+  bool found = false;
+  std::size_t pos = 0;
+  while (pos < head.size()) {
+    auto eol = head.find('\n', pos);
+    std::size_t next = eol == std::string_view::npos ? head.size() : eol + 1;
+    std::string_view line = head.substr(pos, next - pos);
+    if (pos > 0 && line.size() > 6 && strncasecmp(line.data(), "range:", 6) == 0) {
+      found = true;
+    } else {
+      out.append(line);
+    }
+    pos = next;
+  }
+  if (!found) {
+    return std::nullopt;
+  }
+  out.append(request, head_size, std::string::npos);
+  return out;
 }
 
 }  // namespace fnq

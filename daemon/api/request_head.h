@@ -44,6 +44,14 @@ std::string header_value(const httplib::Headers& headers, const char* name);
 // with head's, dropping empty values as httplib does. A refused request loses
 // its Expect header, so httplib does not invite the body with 100 Continue;
 // `Expect: 100-Continue` in any case is passed on as httplib expects it.
+// Range is not among them: fnqd serves no partial content (RFC 9110 lets a
+// server ignore Range), and httplib would cut any answer to the range asked,
+// JSON included, under a 200.
 void install_headers(const RequestHead& head, httplib::Request& req);
+
+// The request without its Range header lines, for httplib's parser (which
+// applies a Range it reads, and answers 416 to one it cannot parse); nothing
+// when it has none. head_size: the bytes of the request line and headers.
+std::optional<std::string> without_range_header(const std::string& request, std::size_t head_size);
 
 }  // namespace fnq

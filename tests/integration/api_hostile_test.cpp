@@ -124,8 +124,51 @@ TEST_F(ApiHostileTest, AmbiguousFramingIsRefusedAndTheConnectionClosed) {
     expect_refused(raw, start + "Content-Length: 5\r\nNoColon\r\n\r\nhello", 400,
                    "header line without a colon");
   }
+  // A chunk followed by anything but CRLF: httplib's reader would have kept
+  // its first bytes as the input.
+  for (const char* body :
+       {"2\r\nabcdef\r\n0\r\n\r\n", "3\r\nab\r\n0\r\n\r\n", "2\r\nabXX0\r\n\r\n"}) {
+    RawHttp raw(m_daemon->url());
+    expect_refused(raw, start + "Transfer-Encoding: chunked\r\n\r\n" + body, 400,
+                   "malformed chunked body");
+  }
+  {
+    // Lines ended by a bare LF are answered at once, not at the read timeout.
+    RawHttp raw(m_daemon->url());
+    expect_refused(raw, "GET /v1/info HTTP/1.1\nHost: fnq\n" + auth_header() + "\n", 400,
+                   "malformed HTTP request");
+  }
   // Nothing was submitted, by the refused requests or the smuggled ones.
   EXPECT_TRUE(expect_json(http()->Get("/v1/calls"), 200)["calls"].empty());
+}
+
+// fnqd serves no partial content: a Range header is ignored, and every
+// answer is whole (httplib cut any answer, JSON included, under a 200, and
+// answered 416 to a Range it could not parse).
+TEST_F(ApiHostileTest, ARangeHeaderIsIgnoredAndEveryAnswerIsWhole) {
+  put_function("echo", {{"command", {"cat"}}});
+  std::string id = submit({{"function", "echo"}, {"input", "hello world"}});
+  ASSERT_TRUE(wait_for_state(id, "succeeded"));
+  for (const char* range : {"bytes=0-2", "bytes=0-0,3-4", "bytes=100000-", "bytes=abc"}) {
+    httplib::Headers headers = {{"Range", range}};
+    auto call = http()->Get("/v1/calls/" + id, headers);
+    ASSERT_TRUE(call);
+    EXPECT_EQ(call->status, 200) << range;
+    EXPECT_FALSE(call->has_header("Content-Range")) << range;
+    EXPECT_EQ(json::parse(call->body)["id"], id) << range;
+    auto output = http()->Get("/v1/calls/" + id + "/output", headers);
+    ASSERT_TRUE(output);
+    EXPECT_EQ(output->status, 200) << range;
+    EXPECT_EQ(output->body, "hello world") << range;
+    auto sync = http()->Post("/function/echo", headers, "hello again", "text/plain");
+    ASSERT_TRUE(sync);
+    EXPECT_EQ(sync->status, 200) << range;
+    EXPECT_EQ(sync->body, "hello again") << range;
+    auto missing = http()->Get("/v1/calls/01a20c24-107f-7012-acfd-c5804144c57f", headers);
+    ASSERT_TRUE(missing);
+    EXPECT_EQ(missing->status, 404) << range;
+    EXPECT_TRUE(json::accept(missing->body)) << missing->body;
+  }
 }
 
 TEST_F(ApiHostileTest, CredentialsNeverReachTheFunctionFromAnyRoute) {

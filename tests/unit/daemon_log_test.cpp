@@ -19,6 +19,19 @@
 namespace fnq {
 namespace {
 
+TEST(DaemonLog, ControlCharactersAreEscapedSoAnEventIsOneLine) {
+  CapturedStderr captured;
+  log_line("GET /v1/calls/x\n2026-11-30T00:00:00.000Z fnqd: forged\r\t\x01\x7f end");
+  std::string text = captured.restore();
+  ASSERT_EQ(text.back(), '\n');
+  EXPECT_EQ(text.find('\n'), text.size() - 1) << text;
+  EXPECT_NE(
+      text.find(
+          " fnqd: GET /v1/calls/x\\n2026-11-30T00:00:00.000Z fnqd: forged\\r\\t\\x01\\x7f end\n"),
+      std::string::npos)
+      << text;
+}
+
 TEST(DaemonLog, LinesFromManyThreadsNeverInterleave) {
   constexpr int k_threads = 8;
   constexpr int k_lines = 200;
