@@ -55,6 +55,7 @@ std::optional<std::string> base64_decode(std::string_view text) {
   std::uint32_t acc = 0;
   int bits = 0;
   std::size_t padding = 0;
+  std::size_t digits = 0;
   for (char c : text) {
     if (c == '=') {
       ++padding;
@@ -67,6 +68,7 @@ std::optional<std::string> base64_decode(std::string_view text) {
     if (d < 0 || padding > 0) {
       return std::nullopt;
     }
+    ++digits;
     acc = (acc << 6) | static_cast<std::uint32_t>(d);
     bits += 6;
     if (bits >= 8) {
@@ -74,7 +76,9 @@ std::optional<std::string> base64_decode(std::string_view text) {
       out += static_cast<char>((acc >> bits) & 0xff);
     }
   }
-  if (padding > 2) {
+  // One digit left over holds no whole byte ("Y" would decode to nothing);
+  // padding, when given, completes the last group of four.
+  if (padding > 2 || digits % 4 == 1 || (padding > 0 && (digits + padding) % 4 != 0)) {
     return std::nullopt;
   }
   return out;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <string_view>
 #include <type_traits>
 
 #include "common/json_fields.h"
@@ -60,6 +61,9 @@ Status read_function_command(const json& j, Function* f) {
       return field_error("command", "expected a non-empty array of strings (argv)");
     }
     f->command.push_back(arg.get<std::string>());
+    if (f->command.back().find('\0') != std::string::npos) {
+      return field_error("command", "an argument holds a NUL byte (exec would cut it there)");
+    }
   }
   if (f->command[0].empty()) {
     return field_error("command", "the program name is empty");
@@ -73,8 +77,11 @@ Status read_function_strings(const json& j, Function* f) {
       return field_error("env", "expected an object of strings");
     }
     for (const auto& [k, v] : env->items()) {
-      if (!v.is_string() || k.empty() || k.find('=') != std::string::npos) {
-        return field_error("env." + k, "expected a string value and a name without '='");
+      if (!v.is_string() || k.empty() ||
+          k.find_first_of(std::string_view("=\0", 2)) != std::string::npos ||
+          v.get<std::string>().find('\0') != std::string::npos) {
+        return field_error(
+            "env." + k, "expected a string value and a name without '=', neither with a NUL byte");
       }
       f->env[k] = v.get<std::string>();
     }
@@ -82,6 +89,9 @@ Status read_function_strings(const json& j, Function* f) {
   std::optional<std::string> workdir;
   FNQ_TRY(read_string(j, "workdir", &workdir));
   f->workdir = workdir.value_or("");
+  if (f->workdir.find('\0') != std::string::npos) {
+    return field_error("workdir", "holds a NUL byte");
+  }
   FNQ_TRY(read_string(j, "callback_url", &f->callback_url));
   if (f->callback_url && f->callback_url->rfind("http", 0) != 0) {
     return field_error("callback_url", "expected an http:// or https:// URL");
@@ -117,6 +127,37 @@ json clamp_stored_ranges(json j) {
   return j;
 }
 
+// A definition stored before NUL bytes were refused: each string is cut at
+// its first NUL, as exec and the environment cut it when the call ran.
+json cut_stored_nuls(json j) {
+  auto cut = [](json& value) {
+    if (value.is_string()) {
+      std::string s = value.get<std::string>();
+      if (auto nul = s.find('\0'); nul != std::string::npos) {
+        value = s.substr(0, nul);
+      }
+    }
+  };
+  if (auto cmd = j.find("command"); cmd != j.end() && cmd->is_array()) {
+    for (auto& arg : *cmd) {
+      cut(arg);
+    }
+  }
+  if (auto env = j.find("env"); env != j.end() && env->is_object()) {
+    json kept = json::object();
+    for (auto& [k, v] : env->items()) {
+      json value = v;
+      cut(value);
+      kept[k.substr(0, k.find('\0'))] = value;
+    }
+    *env = kept;
+  }
+  if (auto workdir = j.find("workdir"); workdir != j.end()) {
+    cut(*workdir);
+  }
+  return j;
+}
+
 }  // namespace
 
 Result<Function> function_from_json(const json& j) {
@@ -146,7 +187,7 @@ Result<Function> function_from_json(const json& j) {
 }
 
 Result<Function> stored_function_from_json(const json& j) {
-  return function_from_json(j.is_object() ? clamp_stored_ranges(j) : j);
+  return function_from_json(j.is_object() ? cut_stored_nuls(clamp_stored_ranges(j)) : j);
 }
 
 json to_json(const Function& f) {

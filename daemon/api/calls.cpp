@@ -71,6 +71,7 @@ Result<BodyCalls> calls_from_body(ApiContext& ctx, const json& body, Lookup look
     out.requests.push_back(std::move(r));
     return out;
   }
+  FNQ_TRY(check_known_fields(body, {"calls"}));  // a field beside the calls is not theirs
   const json& list = body["calls"];
   if (!list.is_array() || list.empty() || list.size() > k_max_batch) {
     return make_error(ErrorKind::invalid_input, "calls: expected a non-empty array of calls");

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,13 @@ namespace fnq {
 
 class CallbackSender;
 
+// A route as add_route registered it: a path that some route takes with
+// another method than the request's is answered 405 with Allow.
+struct KnownRoute {
+  std::regex pattern;
+  std::string method;
+};
+
 struct ApiContext {
   const DaemonConfig& config;
   Store& store;
@@ -38,10 +46,15 @@ struct ApiContext {
   std::string url;
   std::int64_t started_at = 0;
   std::atomic<bool> shutting_down{false};
-  std::atomic<int> long_polls{0};  // requests waiting for calls now
-  int max_long_polls = 1;          // set by ApiServer from the thread pool
-  UiSessions ui_sessions{};        // the dashboard's sign-ins (daemon/api/ui.cpp)
+  std::atomic<int> long_polls{0};          // requests waiting for calls now
+  int max_long_polls = 1;                  // set by ApiServer from the thread pool
+  UiSessions ui_sessions{};                // the dashboard's sign-ins (daemon/api/ui.cpp)
+  std::vector<KnownRoute> known_routes{};  // filled by add_route before serving
 };
+
+// The methods the routes take for path, as an Allow value ("GET, HEAD,
+// PUT"); "" when no route takes it.
+std::string allowed_methods(const ApiContext& ctx, const std::string& path);
 
 // A handler returns an error instead of writing one; the router turns it into
 // {"error": ...} with the status of its kind, in one place.

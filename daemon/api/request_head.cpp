@@ -50,14 +50,12 @@ void parse_line(std::string_view line, RequestHead& head) {
     return;
   }
   std::string_view name = line.substr(0, colon);
-  if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) {
-        return is_token_char(static_cast<unsigned char>(c));
-      })) {
+  if (!is_header_name(name)) {
     head.refusal = bad_request("invalid header name '" + shown(name) + "'");
     return;
   }
   std::string_view value = trim(line.substr(colon + 1));
-  if (value.find('\0') != std::string_view::npos || value.find('\r') != std::string_view::npos) {
+  if (!is_header_value(value)) {  // a LF cannot be in a line
     head.refusal = bad_request("header " + std::string(name) + ": value holds NUL or CR");
     return;
   }
@@ -136,6 +134,16 @@ bool is_pseudo_header(const std::string& name) {
 }
 
 }  // namespace
+
+bool is_header_name(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return is_token_char(static_cast<unsigned char>(c));
+  });
+}
+
+bool is_header_value(std::string_view value) {
+  return value.find_first_of(std::string_view("\0\r\n", 3)) == std::string_view::npos;
+}
 
 RequestHead parse_request_head(std::string_view block) {
   RequestHead head;

@@ -37,6 +37,12 @@ RequestHead parse_request_head(std::string_view block);
 // expectation but `100-continue` (417).
 std::optional<HeadRefusal> check_framing(const httplib::Headers& headers);
 
+// A header name (an RFC 9110 token), and a value fnqd passes on (no NUL, CR
+// or LF): for the header lines of a request and for the `headers` field of
+// a submit, which reach the function's environment the same way.
+bool is_header_name(std::string_view name);
+bool is_header_value(std::string_view value);
+
 // The first value of a header, or "" (as httplib's get_header_value).
 std::string header_value(const httplib::Headers& headers, const char* name);
 

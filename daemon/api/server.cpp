@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <set>
 
 #include "common/fd.h"
 #include "common/ids.h"
@@ -229,11 +230,27 @@ void post_route(ApiContext& ctx, const httplib::Request& req, httplib::Response&
 
 // Statuses httplib sets itself (404 no route, 400 unparsable request, 414)
 // get the JSON shape too.
-httplib::Server::HandlerResponse httplib_error(const httplib::Request& req,
+// No route for the method: 405 with the methods the path takes, if any.
+bool answered_not_allowed(const ApiContext& ctx, const httplib::Request& req,
+                          httplib::Response& res) {
+  std::string allow = allowed_methods(ctx, req.path);
+  if (allow.empty()) {
+    return false;
+  }
+  write_error(res, 405,
+              "method " + req.method + " not allowed on " + req.path + " (allowed: " + allow + ")");
+  res.set_header("Allow", allow);
+  return true;
+}
+
+httplib::Server::HandlerResponse httplib_error(const ApiContext& ctx, const httplib::Request& req,
                                                httplib::Response& res) {
   Exchange* e = current_exchange();
   if (!e || e->routed) {
     return httplib::Server::HandlerResponse::Unhandled;  // a handler's own answer
+  }
+  if (res.status == 404 && answered_not_allowed(ctx, req, res)) {
+    return httplib::Server::HandlerResponse::Handled;
   }
   if (res.status != 404) {
     close_after_answer();  // the rest of the request cannot be trusted
@@ -298,11 +315,13 @@ void run_handler(ApiContext& ctx, const std::string& route, const Handler& handl
 }
 
 // POST, PUT, PATCH or DELETE to no route: answered without reading the body.
-void add_unmatched_body_routes(httplib::Server& s) {
-  auto not_found = [](const httplib::Request& req, httplib::Response& res,
-                      const httplib::ContentReader&) {
+void add_unmatched_body_routes(httplib::Server& s, const ApiContext& ctx) {
+  auto not_found = [&ctx](const httplib::Request& req, httplib::Response& res,
+                          const httplib::ContentReader&) {
     set_route("unmatched");
-    write_error(res, 404, "no such route: " + req.method + " " + req.path);
+    if (!answered_not_allowed(ctx, req, res)) {
+      write_error(res, 404, "no such route: " + req.method + " " + req.path);
+    }
     close_after_answer();
   };
   s.Post(".*", not_found);
@@ -350,8 +369,26 @@ void note_answer(ApiContext& ctx, const std::string& route, const std::string& r
   }
 }
 
+std::string allowed_methods(const ApiContext& ctx, const std::string& path) {
+  std::set<std::string> methods;
+  for (const auto& known : ctx.known_routes) {
+    if (std::regex_match(path, known.pattern)) {
+      methods.insert(known.method);
+      if (known.method == "GET") {
+        methods.insert("HEAD");  // httplib answers HEAD with a GET route
+      }
+    }
+  }
+  std::string allow;
+  for (const auto& m : methods) {
+    allow += (allow.empty() ? "" : ", ") + m;
+  }
+  return allow;
+}
+
 void add_route(httplib::Server& s, ApiContext& ctx, const std::string& method,
                const std::string& pattern, const std::string& route, Handler handler) {
+  ctx.known_routes.push_back(KnownRoute{std::regex(pattern), method});
   auto plain = [&ctx, route, handler](const httplib::Request& req, httplib::Response& res) {
     run_handler(ctx, route, handler, req, res, nullptr);
   };
@@ -510,7 +547,10 @@ ApiServer::ApiServer(ApiContext& ctx) : m_ctx(ctx) {
   });
   s.set_post_routing_handler(
       [&ctx](const httplib::Request& req, httplib::Response& res) { post_route(ctx, req, res); });
-  s.set_error_handler(httplib::Server::HandlerWithResponse(httplib_error));
+  s.set_error_handler(httplib::Server::HandlerWithResponse(
+      [&ctx](const httplib::Request& req, httplib::Response& res) {
+        return httplib_error(ctx, req, res);
+      }));
   s.set_loop_handler([&ctx, &s](const LoopRequest& request, LoopAnswer answer) {
     // Each declines at once a target that is not its own.
     return async_function_on_loop(ctx, s, request, answer) ||
@@ -523,7 +563,7 @@ ApiServer::ApiServer(ApiContext& ctx) : m_ctx(ctx) {
   register_pipeline_routes(s, ctx);
   register_stats_routes(s, ctx);
   register_ui_routes(s, ctx);
-  add_unmatched_body_routes(s);
+  add_unmatched_body_routes(s, ctx);
 }
 
 ApiServer::~ApiServer() = default;

@@ -10,6 +10,7 @@
 #include "common/timeutil.h"
 #include "daemon/api/context.h"
 #include "daemon/callbacks.h"
+#include "daemon/api/request_head.h"
 #include "daemon/log.h"
 
 namespace fnq {
@@ -77,8 +78,12 @@ Status read_options(const json& body, Call* c) {
       return field_error("headers", "expected an object of strings");
     }
     for (const auto& [k, v] : h->items()) {
-      if (!v.is_string()) {
-        return field_error("headers." + k, "expected a string");
+      if (!is_header_name(k)) {
+        return field_error("headers",
+                           "'" + k + "' is not a header name (letters, digits, !#$%&'*+-.^_`|~)");
+      }
+      if (!v.is_string() || !is_header_value(v.get<std::string>())) {
+        return field_error("headers." + k, "expected a string without NUL, CR or LF");
       }
       c->request.headers.emplace_back(k, v.get<std::string>());
     }

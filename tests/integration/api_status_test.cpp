@@ -61,6 +61,20 @@ TEST_F(ApiStatusTest, WrongTypesAre400NamingTheField) {
   expect_error(post({{"function", "echo"}, {"colour", "red"}}), 400, "colour: unknown field");
   expect_error(post({{"calls", {{{"function", "echo"}}, {{"function", "echo"}, {"key", 1}}}}}), 400,
                "calls[1].key:");
+  // A field beside a batch's calls, and base64 that decodes to no whole
+  // byte, were taken in silence (the latter as an empty input).
+  expect_error(post({{"calls", {{{"function", "echo"}}}}, {"priority", "garbage"}}), 400,
+               "priority: unknown field");
+  expect_error(post({{"function", "echo"}, {"input_base64", "Y"}}), 400, "input_base64:");
+  // Request headers given in the body reach the function as Http_* variables:
+  // a name that is no header name, or a value with NUL, CR or LF, is refused.
+  expect_error(post({{"function", "echo"}, {"headers", {{"A=B", "x"}}}}), 400, "headers:");
+  expect_error(post({{"function", "echo"}, {"headers", {{"x y", "x"}}}}), 400, "headers:");
+  expect_error(post({{"function", "echo"}, {"headers", {{"", "x"}}}}), 400, "headers:");
+  expect_error(post({{"function", "echo"}, {"headers", {{"V", std::string("a\0b", 3)}}}}), 400,
+               "headers.V:");
+  expect_error(post({{"function", "echo"}, {"headers", {{"V", "a\r\nX: y"}}}}), 400, "headers.V:");
+  EXPECT_TRUE(expect_json(http()->Get("/v1/calls"), 200)["calls"].empty());
   json bad_fn = {{"name", "f"}, {"command", "cat"}};
   expect_error(http()->Put("/v1/functions/f", bad_fn.dump(), "application/json"), 400, "command");
   expect_error(http()->Post("/v1/await", R"({"ids": "x"})", "application/json"), 400, "ids:");
@@ -120,7 +134,28 @@ TEST_F(ApiStatusTest, UnknownFunctionCallOrRouteIs404) {
   expect_error(http()->Get("/v1/nothing/here"), 404, "no such route: GET /v1/nothing/here");
   expect_error(http()->Post("/v1/nothing", "body", "text/plain"), 404,
                "no such route: POST /v1/nothing");
-  expect_error(http()->Delete("/v1/calls"), 404, "no such route");
+}
+
+// A path some route takes, with another method: 405 naming the methods it
+// takes, as /async-function/ always did.
+TEST_F(ApiStatusTest, AWrongMethodOnAKnownPathIs405WithAllow) {
+  put_function("echo", {{"command", {"cat"}}});
+  const std::string id = "01a20c24-107f-7012-acfd-c5804144c57f";
+  auto check = [](const httplib::Result& res, const std::string& allow) {
+    expect_error(res, 405, "not allowed");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->get_header_value("Allow"), allow);
+  };
+  check(http()->Delete("/v1/calls"), "GET, HEAD, POST");
+  check(http()->Delete("/v1/calls/" + id), "GET, HEAD");
+  check(http()->Get("/v1/calls/" + id + "/cancel"), "POST");
+  check(http()->Get("/v1/await"), "POST");
+  check(http()->Post("/v1/functions/echo", "{}", "application/json"), "DELETE, GET, HEAD, PUT");
+  check(http()->Patch("/v1/functions/echo", "{}", "application/json"), "DELETE, GET, HEAD, PUT");
+  check(http()->Options("/function/echo"), "DELETE, GET, HEAD, PATCH, POST, PUT");
+  check(http()->Post("/healthz", "", "text/plain"), "GET, HEAD");
+  // Still 404 where no route takes the path at all.
+  expect_error(http()->Delete("/v1/nothing"), 404, "no such route");
 }
 
 TEST_F(ApiStatusTest, OtherMethodsOnAsyncFunctionAre405WithAllowPost) {

@@ -247,8 +247,11 @@ TEST(CliListPath, QueryFromOptions) {
   o.state = "broken";
   EXPECT_EQ(list_path(o).failure().exit_code, 64);
   o.state.reset();
-  o.limit = 0;
-  EXPECT_EQ(list_path(o).failure().exit_code, 64);
+  o.limit = 0;  // out of range, like every bounded value: 65, naming the range
+  EXPECT_EQ(list_path(o).failure().exit_code, 65);
+  EXPECT_NE(list_path(o).failure().why.find("from 1 to 1000"), std::string::npos);
+  o.limit = 1001;
+  EXPECT_EQ(list_path(o).failure().exit_code, 65);
 }
 
 }  // namespace

@@ -20,6 +20,19 @@ TEST(Base64, RoundTripsAllLengths) {
 TEST(Base64, RejectsMalformed) {
   EXPECT_FALSE(base64_decode("a*b="));
   EXPECT_FALSE(base64_decode("aG=k"));
+  // A digit left over holds no whole byte: refused, not decoded to less.
+  EXPECT_FALSE(base64_decode("Y"));
+  EXPECT_FALSE(base64_decode("aGV5Y"));
+  EXPECT_FALSE(base64_decode("Y==="));
+  EXPECT_FALSE(base64_decode("aGk=="));  // padding past the group of four
+  EXPECT_FALSE(base64_decode("Zg="));    // padding short of it
+}
+
+TEST(Base64, AcceptsPaddedUnpaddedAndWrapped) {
+  EXPECT_EQ(base64_decode("aGk="), "hi");
+  EXPECT_EQ(base64_decode("aGk"), "hi");
+  EXPECT_EQ(base64_decode("aG\nV5"), "hey");
+  EXPECT_EQ(base64_decode(""), "");
 }
 
 TEST(Utf8, AcceptsTextRejectsBinary) {

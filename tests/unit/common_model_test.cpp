@@ -60,6 +60,11 @@ TEST(FunctionJson, ErrorsNameTheField) {
       {R"({"name": "x", "command": ["x"], "max_output": "lots"})", "max_output:"},
       {R"({"name": "x", "command": ["x"], "env": {"A": 1}})", "env.A:"},
       {R"({"name": "x", "command": ["x"], "colour": "red"})", "colour:"},
+      // exec and the environment would cut these at the NUL.
+      {R"({"name": "x", "command": ["true\u0000x"]})", "command:"},
+      {R"({"name": "x", "command": ["x"], "env": {"A": "p\u0000q"}})", "env.A"},
+      {R"({"name": "x", "command": ["x"], "env": {"A\u0000B": "v"}})", "env.A"},
+      {R"({"name": "x", "command": ["x"], "workdir": "/tmp\u0000/x"})", "workdir:"},
   };
   for (const auto& c : cases) {
     auto f = function_from_json(json::parse(c.text));
@@ -67,6 +72,19 @@ TEST(FunctionJson, ErrorsNameTheField) {
     EXPECT_EQ(f.error().kind, ErrorKind::invalid_input);
     EXPECT_EQ(f.error().message.rfind(c.field, 0), 0u) << f.error().message;
   }
+}
+
+// A definition stored before NUL bytes were refused still loads (fnqd must
+// start), cut where exec cut it when it ran.
+TEST(FunctionJson, AStoredDefinitionWithNulBytesLoadsCutAtThem) {
+  auto f = stored_function_from_json(json::parse(
+      R"({"name": "x", "command": ["true\u0000x", "a"], "env": {"A": "p\u0000q", "B\u0000C": "v"},
+          "workdir": "/tmp\u0000/x"})"));
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_EQ(f->command, (std::vector<std::string>{"true", "a"}));
+  EXPECT_EQ(f->env.at("A"), "p");
+  EXPECT_EQ(f->env.at("B"), "v");
+  EXPECT_EQ(f->workdir, "/tmp");
 }
 
 TEST(CallJson, RoundTrips) {
