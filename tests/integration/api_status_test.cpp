@@ -109,6 +109,13 @@ TEST_F(ApiStatusTest, MissingOrWrongTokenIs401) {
   token.back() = token.back() == '0' ? '1' : '0';
   wrong->set_bearer_token_auth(token.c_str());
   expect_error(wrong->Get("/metrics"), 401, "wrong bearer token");
+  // The scheme is case-insensitive, the token is not.
+  for (const char* scheme : {"bearer", "BEARER", "BeArEr"}) {
+    httplib::Headers auth = {{"Authorization", std::string(scheme) + " " + m_daemon->token()}};
+    auto info = http(false)->Get("/v1/info", auth);
+    ASSERT_TRUE(info);
+    EXPECT_EQ(info->status, 200) << scheme;
+  }
   auto health = http(false)->Get("/healthz");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
