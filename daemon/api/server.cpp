@@ -83,8 +83,9 @@ namespace {
 // The scheme's name is case-insensitive (RFC 9110 section 11.1); the token is not.
 bool bearer_matches(const ApiContext& ctx, const std::string& auth) {
   const std::string prefix = "Bearer ";
-  return auth.size() > prefix.size() && strncasecmp(auth.c_str(), "bearer", 6) == 0 &&
-         auth[6] == ' ' && constant_time_equal(auth.substr(prefix.size()), ctx.token);
+  return auth.size() > prefix.size() &&
+         strncasecmp(auth.c_str(), prefix.c_str(), prefix.size()) == 0 &&
+         constant_time_equal(auth.substr(prefix.size()), ctx.token);
 }
 
 bool is_body_method(const std::string& method) {
